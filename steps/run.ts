@@ -1,0 +1,93 @@
+// Runs one step's server: `npm run step -- 1` (also `01` or `01-view-counter`), `npm start` (the
+// newest step). Reads PORT, HOST and DATA_DIR, prints exactly one "Listening on http://HOST:PORT"
+// line when ready, and on SIGINT/SIGTERM stops accepting connections, lets in-flight requests
+// finish, and exits 0.
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { Server } from "node:http";
+import { readServerSettings } from "../src/config/server-settings.ts";
+import { closeGracefully, listen } from "../src/http/listen.ts";
+import type { StepOptions } from "./step-options.ts";
+
+/** What a step module exports. Steps that run more than one server (09) also export start(). */
+interface StepModule {
+  createServer(options: StepOptions): Server | Promise<Server>;
+  start?(options: StepOptions & { port: number; host: string }): Promise<RunningStep>;
+}
+
+export interface RunningStep {
+  /** Lines to print once ready; the first is "Listening on http://HOST:PORT". */
+  lines: string[];
+  close(): Promise<void>;
+}
+
+const stepsDir = path.dirname(fileURLToPath(import.meta.url));
+
+export function listSteps(): string[] {
+  return readdirSync(stepsDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && /^\d\d-/.test(entry.name))
+    .filter((entry) => existsSync(path.join(stepsDir, entry.name, "server.ts")))
+    .map((entry) => entry.name)
+    .sort();
+}
+
+export function findStep(argument: string, steps: string[]): string | undefined {
+  if (argument === "latest") return steps.at(-1);
+  if (/^\d{1,2}$/.test(argument)) return steps.find((name) => name.startsWith(argument.padStart(2, "0") + "-"));
+  return steps.find((name) => name === argument);
+}
+
+async function main(): Promise<void> {
+  const steps = listSteps();
+  const argument = process.argv[2] ?? "";
+  const folder = findStep(argument, steps);
+  if (folder === undefined) {
+    console.error(argument ? `Unknown step "${argument}".` : "Which step? Give its number.");
+    console.error(`Steps:\n${steps.map((name) => `  ${name}`).join("\n")}`);
+    console.error("Run one with: npm run step -- <number>");
+    process.exit(2);
+  }
+
+  const settings = readServerSettings(process.env, folder);
+  mkdirSync(settings.dataDir, { recursive: true, mode: 0o700 });
+  const options: StepOptions = { dataDir: settings.dataDir, env: process.env, log: (message) => console.log(message) };
+  const step = (await import(pathToFileURL(path.join(stepsDir, folder, "server.ts")).href)) as StepModule;
+
+  let running: RunningStep;
+  if (step.start) {
+    running = await step.start({ ...options, port: settings.port, host: settings.host });
+  } else {
+    const server = await step.createServer(options);
+    const url = await listen(server, settings);
+    running = { lines: [`Listening on ${url}`], close: () => closeGracefully(server) };
+  }
+  for (const line of running.lines) console.log(line);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    // A second Ctrl-C while requests are still finishing means "now".
+    if (stopping) process.exit(1);
+    stopping = true;
+    console.log(`${signal}: finishing in-flight requests, then stopping.`);
+    running.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error("Could not stop cleanly:", error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+}
+
+// Only run when executed, not when a test imports listSteps/findStep.
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((error: unknown) => {
+    // Configuration errors (a bad PORT, a corrupt users file) are TypeErrors with a message for
+    // the person starting the server; anything else is printed whole.
+    console.error(error instanceof TypeError ? `Cannot start: ${error.message}` : error);
+    process.exit(1);
+  });
+}
