@@ -1,0 +1,117 @@
+// Password hashing with scrypt (RFC 7914) as OWASP's Password Storage CS recommends: N=2^17, r=8, p=1,
+// a 16-byte random salt, a 32-byte hash, stored as a PHC string `$scrypt$ln=17,r=8,p=1$<salt>$<hash>`
+// (standard base64 without padding, per the PHC string format) so parameters can be raised later and
+// `needsRehash` upgrades old hashes at the next login (R14). Async: the hash runs on the thread pool
+// while the event loop keeps serving (test/pitfalls/hash-sync-blocks-loop.test.ts). Input is NFKC-
+// normalized and capped at 1024 bytes, never silently truncated (bcrypt stops at 72). verifyPassword
+// returns false for anything wrong, including a malformed stored string, and spends one hash for an
+// unknown user (`phc` null) so timing doesn't reveal which names exist (R15).
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import { assertScryptParams, defaultScryptParams, scryptAsync, type ScryptParams } from "./keys.ts";
+import { maxPasswordBytes } from "./password-rules.ts";
+
+export { defaultScryptParams, type ScryptParams } from "./keys.ts";
+export { checkNewPassword, maxPasswordBytes, type NewPasswordRules } from "./password-rules.ts";
+
+/** Cheap parameters (N=2^10, ~1 MiB) so tests stay fast. Never in production. */
+export const fastScryptParamsForTests: Readonly<ScryptParams> = Object.freeze({ ln: 10, r: 8, p: 1 });
+
+const saltBytes = 16;
+const hashBytes = 32; // 256 bits: more adds nothing against guessing, only storage
+const minStoredSaltBytes = 16;
+const minStoredHashBytes = 16;
+const maxStoredHashBytes = 64;
+// PHC string format: $<id>$<param>=<value>,...$<salt>$<hash>, decimal values without leading zeros.
+const phcRegExp = /^\$scrypt\$ln=([1-9]\d?),r=([1-9]\d?),p=([1-9]\d?)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/;
+
+interface ParsedHash {
+  params: ScryptParams;
+  salt: Buffer;
+  hash: Buffer;
+}
+
+/** Hashes a password into a PHC string. Rejects (never truncates) passwords over 1024 bytes. */
+export async function hashPassword(password: string, params: ScryptParams = defaultScryptParams): Promise<string> {
+  const input = normalizedPassword(password);
+  if (input === null) {
+    throw new TypeError(`password is invalid: must be a string of at most ${maxPasswordBytes} bytes in UTF-8`);
+  }
+  const salt = randomBytes(saltBytes);
+  const hash = await scryptAsync(input, salt, hashBytes, params);
+  return `$scrypt$ln=${params.ln},r=${params.r},p=${params.p}$${encodeB64(salt)}$${encodeB64(hash)}`;
+}
+
+/**
+ * True only when `password` matches the stored PHC string. For an unknown user pass `null`: a dummy
+ * hash with `params` (use the parameters your app hashes with) is spent, then false.
+ */
+export async function verifyPassword(
+  password: string,
+  phc: string | null,
+  params: ScryptParams = defaultScryptParams,
+): Promise<boolean> {
+  if (phc === null) {
+    await spendDummyHash(params);
+    return false;
+  }
+  const parsed = parsePhc(phc);
+  const input = normalizedPassword(password);
+  if (parsed === null || input === null) return false;
+  const candidate = await scryptAsync(input, parsed.salt, parsed.hash.length, parsed.params);
+  // Same length by construction; timingSafeEqual would throw otherwise, so check anyway.
+  return candidate.length === parsed.hash.length && timingSafeEqual(candidate, parsed.hash);
+}
+
+/** Spends one hash's worth of time and memory, for code paths that have no stored hash. */
+export async function spendDummyHash(params: ScryptParams = defaultScryptParams): Promise<void> {
+  await scryptAsync("dummy password", Buffer.alloc(saltBytes), hashBytes, params);
+}
+
+/** True when the stored hash is unparsable or weaker than `params` in any way: hash again at login. */
+export function needsRehash(phc: string, params: ScryptParams = defaultScryptParams): boolean {
+  const parsed = parsePhc(phc);
+  if (parsed === null) return true;
+  const stored = parsed.params;
+  return (
+    stored.ln < params.ln || stored.r < params.r || stored.p < params.p ||
+    parsed.salt.length < saltBytes || parsed.hash.length < hashBytes
+  );
+}
+
+// NFKC so that "ﬁ" and "fi", or a composed and a decomposed "é", are the same password wherever typed.
+function normalizedPassword(password: unknown): string | null {
+  // UTF-16 length ≤ UTF-8 length, so this bounds the cost of normalize() before measuring bytes.
+  if (typeof password !== "string" || password.length > maxPasswordBytes) return null;
+  const normalized = password.normalize("NFKC");
+  return Buffer.byteLength(normalized, "utf8") > maxPasswordBytes ? null : normalized;
+}
+
+function parsePhc(phc: unknown): ParsedHash | null {
+  if (typeof phc !== "string") return null;
+  const match = phcRegExp.exec(phc);
+  if (match === null) return null;
+  const [, ln, r, p, saltText = "", hashText = ""] = match;
+  const params = { ln: Number(ln), r: Number(r), p: Number(p) };
+  const salt = decodeB64(saltText);
+  const hash = decodeB64(hashText);
+  if (salt === null || hash === null || salt.length < minStoredSaltBytes) return null;
+  if (hash.length < minStoredHashBytes || hash.length > maxStoredHashBytes) return null;
+  // scrypt needs N < 2^(16r) (RFC 7914 §2); Node would refuse it, so it is malformed, not an error.
+  if (params.ln >= 16 * params.r) return null;
+  try {
+    assertScryptParams(params); // a stored string asking for absurd memory is corrupt (or planted)
+  } catch {
+    return null;
+  }
+  return { params, salt, hash };
+}
+
+function encodeB64(bytes: Buffer): string {
+  return bytes.toString("base64").replace(/=+$/, ""); // PHC "B64": standard alphabet, no padding
+}
+
+// Only the canonical spelling decodes: Node's decoder would skip stray characters and trailing bits.
+function decodeB64(text: string): Buffer | null {
+  const bytes = Buffer.from(text, "base64");
+  return encodeB64(bytes) === text ? bytes : null;
+}

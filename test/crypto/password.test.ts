@@ -1,0 +1,197 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { describe, it } from "node:test";
+import {
+  defaultScryptParams,
+  fastScryptParamsForTests as fast,
+  hashPassword,
+  maxPasswordBytes,
+  needsRehash,
+  spendDummyHash,
+  verifyPassword,
+} from "../../src/crypto/password.ts";
+
+const b64 = (bytes: Buffer) => bytes.toString("base64").replace(/=+$/, "");
+const fastPhcRegExp = /^\$scrypt\$ln=10,r=8,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/;
+const tooLongMessage = "password is invalid: must be a string of at most 1024 bytes in UTF-8";
+
+describe("hashPassword and verifyPassword at the default parameters", () => {
+  it("R14: hash with N=2^17, r=8, p=1 as a PHC string, async, and verify it", async () => {
+    // The only default-parameter hashes in this file (each ~0.3-0.5 s and 128 MiB).
+    const phc = await hashPassword("correct horse battery staple");
+    assert.match(phc, /^\$scrypt\$ln=17,r=8,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
+    assert.equal(needsRehash(phc), false);
+    assert.equal(await verifyPassword("correct horse battery staple", phc), true);
+  });
+});
+
+describe("hashPassword and verifyPassword", () => {
+  it("R14: stores a 16-byte salt and a 32-byte hash, in standard base64 without padding", async () => {
+    const phc = await hashPassword("correct horse battery staple", fast);
+    assert.match(phc, fastPhcRegExp);
+    const [, , , salt, hash] = phc.split("$");
+    assert.equal(Buffer.from(salt!, "base64").length, 16);
+    assert.equal(Buffer.from(hash!, "base64").length, 32);
+  });
+
+  it("salts every hash: one password hashed twice gives two strings that both verify", async () => {
+    const first = await hashPassword("correct horse battery staple", fast);
+    const second = await hashPassword("correct horse battery staple", fast);
+    assert.notEqual(first, second);
+    assert.equal(await verifyPassword("correct horse battery staple", first), true);
+    assert.equal(await verifyPassword("correct horse battery staple", second), true);
+  });
+
+  it("rejects a wrong password, whatever its case, spacing or length", async () => {
+    const phc = await hashPassword("correct horse battery staple", fast);
+    for (const wrong of ["Correct horse battery staple", "correct horse battery staple ", "correct horse battery", "", " "]) {
+      assert.equal(await verifyPassword(wrong, phc), false, JSON.stringify(wrong));
+    }
+  });
+
+  it("verifies a known-answer string computed independently (scryptSync, salt 'saltsaltsaltsalt')", async () => {
+    const phc = "$scrypt$ln=10,r=8,p=1$c2FsdHNhbHRzYWx0c2FsdA$bHXojks4sm1uMH4CDw9EcLZ/muyLxbYYc9xGzvNAnuQ";
+    assert.equal(await verifyPassword("correct horse battery staple", phc), true);
+    assert.equal(await verifyPassword("correct horse battery stapler", phc), false);
+  });
+
+  it("R16: normalizes with NFKC, so one password typed two ways verifies", async () => {
+    const composed = await hashPassword("caf\u00e9 \u00c5ngstr\u00f6m \ufb01le", fast); // é, Å, ö, "ﬁ" ligature
+    assert.equal(await verifyPassword("cafe\u0301 A\u030angstro\u0308m file", composed), true);
+    const fullWidth = await hashPassword("\uff30\uff41\uff53\uff53", fast); // "Ｐａｓｓ"
+    assert.equal(await verifyPassword("Pass", fullWidth), true);
+  });
+
+  it("R16: accepts any Unicode and spaces, up to 1024 bytes", async () => {
+    for (const password of ["   ", "пароль с пробелами", "😀🔑🏠 emoji 日本語のパスワード", "a".repeat(maxPasswordBytes), "€".repeat(341)]) {
+      const phc = await hashPassword(password, fast);
+      assert.equal(await verifyPassword(password, phc), true);
+    }
+  });
+
+  it("R16: never truncates: a password and its 72-byte prefix do not both verify", async () => {
+    const password = "A long passphrase that goes well beyond bcrypt's seventy-two byte limit, and then some more";
+    const prefix = Buffer.from(password).subarray(0, 72).toString();
+    assert.equal(prefix.length, 72);
+    const phc = await hashPassword(password, fast);
+    assert.equal(await verifyPassword(password, phc), true);
+    assert.equal(await verifyPassword(prefix, phc), false);
+    const prefixPhc = await hashPassword(prefix, fast);
+    assert.equal(await verifyPassword(password, prefixPhc), false);
+  });
+
+  const tooLong: [string, string][] = [
+    ["1025 ASCII characters", "a".repeat(1025)],
+    ["1026 bytes of three-byte characters", "€".repeat(342)],
+    ["a short string that NFKC expands past the cap", "\ufdfa".repeat(60)], // each becomes 18 characters
+    ["a megabyte", "x".repeat(1024 * 1024)],
+  ];
+  for (const [label, password] of tooLong) {
+    it(`R16: refuses ${label} with a clear error, and such a password never verifies`, async () => {
+      await assert.rejects(hashPassword(password, fast), { name: "TypeError", message: tooLongMessage });
+      const phc = await hashPassword(password.slice(0, 10), fast);
+      assert.equal(await verifyPassword(password, phc), false);
+    });
+  }
+
+  it("rejects a non-string password with a TypeError (a rejected promise)", async () => {
+    await assert.rejects(hashPassword(undefined as unknown as string, fast), { name: "TypeError", message: tooLongMessage });
+    assert.equal(await verifyPassword(12345 as unknown as string, await hashPassword("12345", fast)), false);
+  });
+
+  it("R14: bad parameters give a rejected promise, not a synchronous throw", async () => {
+    // N=2^16 with r=1 breaks scrypt's N < 2^(16r): Node's crypto.scrypt throws synchronously here.
+    let pending: Promise<string> | undefined;
+    assert.doesNotThrow(() => {
+      pending = hashPassword("correct horse battery staple", { ln: 16, r: 1, p: 1 });
+    });
+    await assert.rejects(pending!, { code: "ERR_CRYPTO_INVALID_SCRYPT_PARAMS" });
+    await assert.rejects(hashPassword("correct horse battery staple", { ln: 40, r: 8, p: 1 }), {
+      name: "TypeError",
+      message: "scrypt parameters are invalid: need whole numbers ln 1-20, r 1-32, p 1-16 and at most 1 GiB of memory (RFC 7914 §2)",
+    });
+  });
+});
+
+describe("verifyPassword with a malformed stored string", () => {
+  const salt = b64(randomBytes(16));
+  const hash = b64(randomBytes(32));
+  const malformed: unknown[] = [
+    "",
+    "$scrypt$",
+    "correct horse battery staple",
+    `$scrypt$ln=10,r=8,p=1$${salt}`,
+    `$scrypt$ln=10,r=8,p=1$${salt}$`,
+    `$scrypt$ln=10,r=8,p=1$$${hash}`,
+    `$scrypt$ln=10,r=8,p=1$${salt}$${hash}$extra`,
+    `$scrypt$ln=10,r=8$${salt}$${hash}`,
+    `$scrypt$r=8,ln=10,p=1$${salt}$${hash}`,
+    `$scrypt$ln=010,r=8,p=1$${salt}$${hash}`,
+    `$scrypt$ln=0,r=8,p=1$${salt}$${hash}`,
+    `$scrypt$ln=99,r=8,p=1$${salt}$${hash}`, // would ask for 2^99 blocks of memory
+    `$scrypt$ln=20,r=99,p=1$${salt}$${hash}`,
+    `$scrypt$ln=-1,r=8,p=1$${salt}$${hash}`,
+    `$scrypt$ln=16,r=1,p=1$${salt}$${hash}`, // N = 2^16 is not below 2^(16r): Node would refuse it
+    `$scrypt$ln=10,r=8,p=1,x=1$${salt}$${hash}`,
+    `$scrypt$ln=10,r=8,p=1$${salt}==$${hash}`,
+    `$scrypt$ln=10,r=8,p=1$${salt}$${hash}=`,
+    `$scrypt$ln=10,r=8,p=1$${salt.replace(/\+|\//g, "-")}_$${hash}`,
+    `$scrypt$ln=10,r=8,p=1$${b64(randomBytes(8))}$${hash}`, // salt too short
+    `$scrypt$ln=10,r=8,p=1$${salt}$${b64(randomBytes(8))}`, // hash too short
+    `$scrypt$ln=10,r=8,p=1$${salt}$${b64(randomBytes(65))}`, // hash too long
+    `$SCRYPT$ln=10,r=8,p=1$${salt}$${hash}`,
+    `$argon2id$v=19$m=65536,t=3,p=4$${salt}$${hash}`,
+    `$2b$10$abcdefghijklmnopqrstuuMvYqfOz0mVBcJXMQOUWFFDzQ6W/8u3O`,
+    ` $scrypt$ln=10,r=8,p=1$${salt}$${hash}`,
+    `$scrypt$ln=10,r=8,p=1$${salt}$${hash}\n`,
+    undefined,
+    42,
+  ];
+  for (const phc of malformed) {
+    it(`returns false, not an error, for ${JSON.stringify(phc)?.slice(0, 60)}`, async () => {
+      assert.equal(await verifyPassword("correct horse battery staple", phc as string), false);
+      assert.equal(needsRehash(phc as string), true);
+    });
+  }
+
+  it("returns false when one character of a stored hash changed", async () => {
+    const phc = await hashPassword("correct horse battery staple", fast);
+    const last = phc.at(-2) === "A" ? "B" : "A";
+    const tampered = phc.slice(0, -2) + last + phc.slice(-1);
+    assert.equal(await verifyPassword("correct horse battery staple", tampered), false);
+  });
+});
+
+describe("verifyPassword for an unknown user", () => {
+  it("R15: returns false (after a dummy hash) when there is no stored hash", async () => {
+    assert.equal(await verifyPassword("correct horse battery staple", null, fast), false);
+    assert.equal(await spendDummyHash(fast), undefined); // the same dummy hash, for callers' own paths
+  });
+
+  it("R15: runs a real scrypt with the app's parameters (parameters Node refuses make it reject)", async () => {
+    // Deterministic proof that the unknown-user path calls scrypt with the given cost, not a shortcut.
+    await assert.rejects(verifyPassword("correct horse battery staple", null, { ln: 16, r: 1, p: 1 }), {
+      code: "ERR_CRYPTO_INVALID_SCRYPT_PARAMS",
+    });
+  });
+});
+
+describe("needsRehash", () => {
+  const stored = (params: string) => `$scrypt$${params}$${b64(randomBytes(16))}$${b64(randomBytes(32))}`;
+
+  it("R14: flags stored parameters weaker than the current ones", () => {
+    assert.equal(needsRehash(stored("ln=10,r=8,p=1")), true);
+    assert.equal(needsRehash(stored("ln=17,r=4,p=1")), true);
+    assert.equal(needsRehash(stored("ln=16,r=8,p=2")), true, "weaker in one dimension is weaker");
+    assert.equal(needsRehash(stored("ln=17,r=8,p=1"), { ln: 17, r: 8, p: 2 }), true);
+    assert.equal(needsRehash(`$scrypt$ln=17,r=8,p=1$${b64(randomBytes(16))}$${b64(randomBytes(16))}`), true, "short hash");
+  });
+
+  it("R14: keeps equal or stronger stored parameters", () => {
+    assert.equal(needsRehash(stored("ln=17,r=8,p=1")), false);
+    assert.equal(needsRehash(stored("ln=18,r=8,p=1")), false);
+    assert.equal(needsRehash(stored("ln=17,r=16,p=2")), false);
+    assert.equal(needsRehash(stored("ln=10,r=8,p=1"), fast), false);
+    assert.deepEqual(defaultScryptParams, { ln: 17, r: 8, p: 1 });
+  });
+});
