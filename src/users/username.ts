@@ -1,0 +1,53 @@
+// Username rules: what a valid name is, and when two names are "the same" name.
+// Names are compared after Unicode NFC normalization (UAX #15) and lowercasing, so "ÅSA" typed with a
+// combining ring (NFD) and "åsa" are one account; the stored display name keeps the user's spelling.
+// Pitfall prevented: the popular tutorial replaced `"`, `<`, `>` with `_` and cut names at 20 characters
+// (mangling input); here any printable Unicode, HTML included, is allowed and escaped on output instead.
+// validateUsername returns an error message for the form, or null when the name is acceptable.
+
+export const usernameMaxLength = 64; // code points; 64 × 4 UTF-8 bytes bounds a name to 256 bytes
+
+// Characters refused anywhere in a name (Unicode general categories, UAX #44):
+// Cc controls (\0, \t, \n, \r, DEL, C1), Co private use, Cn unassigned and noncharacters (U+FFFF),
+// Zl/Zp line and paragraph separators, and Cf format characters (invisible: soft hyphen, zero-width
+// space, BOM, bidi overrides such as U+202E that display "evil" as "live") except the two that
+// scripts and emoji need: U+200C ZWNJ (Persian, Indic) and U+200D ZWJ (👩‍💻). Cs is a lone surrogate
+// (half of a UTF-16 pair: not a character at all). Tag characters (flag of Scotland) are Cf, so they
+// are refused too.
+const forbiddenCharacterRegExp = /[\p{Cc}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}]|(?![\u200C\u200D])\p{Cf}/u;
+
+/**
+ * The display spelling stored for a name: NFC (canonically equivalent, looks identical) and trimmed
+ * of surrounding whitespace, which browsers' autofill and copy-paste add. Nothing else changes.
+ */
+export function cleanUsername(name: string): string {
+  return name.normalize("NFC").trim();
+}
+
+/**
+ * The key two names are compared by: NFC, then toLowerCase (locale-independent).
+ * Limits, on purpose kept simple: toLowerCase is not full Unicode case folding ("Straße" and
+ * "STRASSE" stay different, as do "σασ" and "ΣΑΣ", which lowercases to "σας"); compatibility
+ * forms are not folded (NFC, not NFKC: "ﬁ" ≠ "fi", fullwidth "Ａ" ≠ "A", NBSP ≠ space); and
+ * look-alikes from other scripts (Cyrillic "а" and Latin "a") are different names (UTS #39 skeletons
+ * would catch them). Tighten here if impersonation matters in your app.
+ */
+export function usernameKey(name: string): string {
+  return cleanUsername(name).toLowerCase();
+}
+
+/** Error message for the form, or null when the name is acceptable. Never throws. */
+export function validateUsername(name: unknown): string | null {
+  if (typeof name !== "string") return "Enter a username.";
+  const cleaned = cleanUsername(name);
+  if (cleaned === "") return "Enter a username.";
+  // Counted in code points, so "👩‍💻" counts 3 and "é" (after NFC) counts 1. A code point is at most
+  // two UTF-16 units, so the cheap .length test rejects a huge input before it is split.
+  if (cleaned.length > 2 * usernameMaxLength || [...cleaned].length > usernameMaxLength) {
+    return `Username must be at most ${usernameMaxLength} characters.`;
+  }
+  if (forbiddenCharacterRegExp.test(cleaned)) {
+    return "Username must not contain control or invisible characters.";
+  }
+  return null;
+}

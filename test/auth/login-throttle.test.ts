@@ -1,0 +1,125 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { LoginThrottle, type LoginThrottleOptions } from "../../src/auth/login-throttle.ts";
+
+function setup(options: Omit<LoginThrottleOptions, "now"> = {}) {
+  const clock = { ms: 1_700_000_000_000 };
+  const throttle = new LoginThrottle({ ...options, now: () => clock.ms });
+  const fail = (key: string, times: number) => {
+    for (let i = 0; i < times; i++) throttle.recordFailure(key);
+  };
+  return { clock, throttle, fail };
+}
+
+describe("LoginThrottle", () => {
+  it("R17: allows four failures, then the fifth locks the key for one second", () => {
+    const { clock, throttle, fail } = setup();
+    fail("user:alice", 4);
+    assert.deepEqual(throttle.check("user:alice"), { allowed: true });
+    fail("user:alice", 1);
+    assert.deepEqual(throttle.check("user:alice"), { allowed: false, retryAfterSeconds: 1 });
+    clock.ms += 999;
+    assert.deepEqual(throttle.check("user:alice"), { allowed: false, retryAfterSeconds: 1 });
+    clock.ms += 1;
+    assert.deepEqual(throttle.check("user:alice"), { allowed: true });
+  });
+
+  it("R17: doubles the lock with every further failure, up to 15 minutes", () => {
+    const { clock, throttle, fail } = setup();
+    fail("k", 4);
+    const locks: number[] = [];
+    for (let i = 0; i < 14; i++) {
+      fail("k", 1);
+      const decision = throttle.check("k");
+      assert.equal(decision.allowed, false);
+      if (!decision.allowed) locks.push(decision.retryAfterSeconds);
+      clock.ms += 15 * 60 * 1000; // wait out the lock, well inside the one-hour memory
+    }
+    assert.deepEqual(locks, [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900, 900, 900]);
+  });
+
+  it("R17: rounds the wait up to whole seconds, for Retry-After", () => {
+    const { clock, throttle, fail } = setup({ lockAfterFailures: 1, baseDelaySeconds: 10 });
+    fail("k", 1);
+    clock.ms += 1;
+    assert.deepEqual(throttle.check("k"), { allowed: false, retryAfterSeconds: 10 });
+    clock.ms += 9_000;
+    assert.deepEqual(throttle.check("k"), { allowed: false, retryAfterSeconds: 1 });
+  });
+
+  it("R17: keeps keys apart, so a username and a client address are counted separately", () => {
+    const { throttle, fail } = setup();
+    fail("user:alice", 5);
+    assert.equal(throttle.check("user:alice").allowed, false);
+    assert.equal(throttle.check("user:bob").allowed, true);
+    assert.equal(throttle.check("addr:192.0.2.1").allowed, true);
+  });
+
+  it("clears a key on success, so the next failure starts counting from one", () => {
+    const { throttle, fail } = setup();
+    fail("k", 4);
+    throttle.recordSuccess("k");
+    fail("k", 4);
+    assert.deepEqual(throttle.check("k"), { allowed: true });
+    assert.equal(throttle.size, 1);
+    throttle.recordSuccess("k");
+    assert.equal(throttle.size, 0);
+  });
+
+  it("forgets a key an hour after its last failure, so old failures don't add up forever", () => {
+    const { clock, throttle, fail } = setup();
+    fail("k", 4);
+    clock.ms += 60 * 60 * 1000;
+    fail("k", 1);
+    assert.deepEqual(throttle.check("k"), { allowed: true });
+  });
+
+  it("R17: stays bounded under a flood of new keys, evicting the oldest", () => {
+    const { clock, throttle, fail } = setup({ maxEntries: 100 });
+    fail("victim", 5);
+    for (let i = 0; i < 100_000; i++) {
+      fail(`user:${i}`, 1);
+      clock.ms += 1;
+    }
+    assert.equal(throttle.size, 100);
+    assert.equal(throttle.check("victim").allowed, true); // the documented trade-off
+    assert.equal(throttle.check("user:0").allowed, true);
+  });
+
+  it("keeps a key that keeps failing, evicting the stalest one instead", () => {
+    const { throttle, fail } = setup({ maxEntries: 2 });
+    fail("a", 5);
+    fail("b", 1);
+    fail("a", 1); // "a" is now the most recent
+    fail("c", 1);
+    assert.equal(throttle.size, 2);
+    assert.equal(throttle.check("a").allowed, false);
+  });
+
+  it("drops expired keys before evicting live ones", () => {
+    const { clock, throttle, fail } = setup({ maxEntries: 3 });
+    fail("old-1", 1);
+    fail("old-2", 1);
+    clock.ms += 30 * 60 * 1000;
+    fail("recent", 5);
+    clock.ms += 30 * 60 * 1000; // old-1 and old-2 are now an hour old
+    fail("new", 1);
+    assert.equal(throttle.size, 2);
+    assert.equal(throttle.check("recent").allowed, true); // its lock (1 s) ended, but it is remembered
+    fail("recent", 1);
+    assert.deepEqual(throttle.check("recent"), { allowed: false, retryAfterSeconds: 2 });
+  });
+
+  it("throws a TypeError at start-up for an invalid option", () => {
+    const cases: Array<[LoginThrottleOptions, string]> = [
+      [{ maxEntries: 0 }, `login throttle "maxEntries" is invalid: must be a whole number of at least 1`],
+      [{ lockAfterFailures: 0 }, `login throttle "lockAfterFailures" is invalid: must be a whole number of at least 1`],
+      [{ baseDelaySeconds: 0.5 }, `login throttle "baseDelaySeconds" is invalid: must be a whole number of at least 1`],
+      [{ maxDelaySeconds: Number.NaN }, `login throttle "maxDelaySeconds" is invalid: must be a whole number of at least 1`],
+      [{ forgetAfterSeconds: 60 }, `login throttle "forgetAfterSeconds" is invalid: must be at least "maxDelaySeconds"`],
+    ];
+    for (const [options, message] of cases) {
+      assert.throws(() => new LoginThrottle(options), { name: "TypeError", message });
+    }
+  });
+});

@@ -1,0 +1,150 @@
+import { afterEach, beforeEach, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { loginFailedMessage, verifyLogin, type LoginOptions } from "../../src/auth/login.ts";
+import { LoginThrottle } from "../../src/auth/login-throttle.ts";
+import { fastScryptParamsForTests, hashPassword } from "../../src/crypto/password.ts";
+import { UserStore } from "../../src/users/user-store.ts";
+import { createClock } from "../helpers/clock.ts";
+
+const params = fastScryptParamsForTests;
+const password = "correct horse battery staple";
+const failed = { ok: false, status: 401, message: loginFailedMessage };
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "nsfs-"));
+});
+afterEach(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function setup(scryptParams = params) {
+  const clock = createClock();
+  const users = await UserStore.open(path.join(dir, "users.json"));
+  await users.create({ name: "Alice", passwordHash: await hashPassword(password, params) });
+  await users.create({ name: "NoPassword" });
+  const throttle = new LoginThrottle({ now: clock.now });
+  const options: LoginOptions = { users, throttle, scryptParams };
+  const login = (username: unknown, pw: unknown, clientAddress?: string) =>
+    verifyLogin(options, { username, password: pw, clientAddress });
+  return { clock, users, throttle, login };
+}
+
+describe("verifyLogin", () => {
+  it("returns the user for the right password, whatever the name's case or normalization", async () => {
+    const { login } = await setup();
+    for (const name of ["Alice", "alice", " ALICE "]) {
+      const result = await login(name, password);
+      assert.equal(result.ok && result.user.name, "Alice", name);
+    }
+  });
+
+  it("R15: answers the same 401 and message for a wrong password, an unknown name and no password", async () => {
+    const { login } = await setup();
+    assert.deepEqual(await login("Alice", "wrong password, long enough"), failed);
+    assert.deepEqual(await login("mallory", password), failed);
+    assert.deepEqual(await login("NoPassword", ""), failed);
+    assert.deepEqual(await login("NoPassword", password), failed);
+  });
+
+  it("R15: treats missing, non-string and junk fields as a failed login, without throwing", async () => {
+    const { login, throttle } = await setup();
+    const cases: Array<[unknown, unknown]> = [
+      [undefined, undefined],
+      ["Alice", undefined],
+      ["Alice", ["a", "b"]],
+      [["Alice"], password],
+      ["Al\u0000ice", password],
+      ["x".repeat(16 * 1024), password],
+      ["Alice", "p".repeat(2000)],
+    ];
+    for (const [username, pw] of cases) {
+      assert.deepEqual(await login(username, pw, undefined), failed);
+    }
+    assert.equal(throttle.size, 1); // only "user:alice": junk names take no throttle memory
+  });
+
+  it("R15: spends a hash for an unknown name and for an over-long password, as for a wrong one", async () => {
+    const { login } = await setup({ ln: 14, r: 8, p: 1 }); // ~16 MiB, tens of ms: far above noise
+    const median = async (username: string, pw: string) => {
+      const times: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const start = performance.now();
+        await login(username, pw, undefined);
+        times.push(performance.now() - start);
+      }
+      return times.sort((a, b) => a - b)[1]!;
+    };
+    const wrongPassword = await median("Alice", "wrong password, long enough");
+    const unknownName = await median("mallory", password);
+    const overLong = await median("Alice", "p".repeat(5000));
+    // Without the dummy hash these would take microseconds, not a sizeable fraction of a hash.
+    assert.ok(unknownName > wrongPassword / 4, `unknown ${unknownName} ms vs wrong ${wrongPassword} ms`);
+    assert.ok(overLong > wrongPassword / 4, `over-long ${overLong} ms vs wrong ${wrongPassword} ms`);
+  });
+
+  it("R17: answers 429 after five failures for a name, even with the right password, until the lock ends", async () => {
+    const { login, clock } = await setup();
+    for (let i = 0; i < 5; i++) await login("alice", "wrong password, long enough", `198.51.100.${i}`);
+    assert.deepEqual(await login("Alice", password, "203.0.113.9"), {
+      ok: false,
+      status: 429,
+      message: "Too many failed sign-in attempts. Try again in 1 second.",
+      retryAfterSeconds: 1,
+    });
+    clock.advance(1000);
+    assert.equal((await login("Alice", password, "203.0.113.9")).ok, true);
+  });
+
+  it("R17: throttles an unknown name exactly like an existing one", async () => {
+    const { login } = await setup();
+    for (let i = 0; i < 5; i++) await login("mallory", password, `198.51.100.${i}`);
+    const result = await login("mallory", password, "203.0.113.9");
+    assert.equal(result.ok === false && result.status, 429);
+  });
+
+  it("R17: throttles a client address that guesses across many names, and only that address", async () => {
+    const { login } = await setup();
+    for (let i = 0; i < 5; i++) await login(`user${i}`, password, "192.0.2.66");
+    const blocked = await login("Alice", password, "192.0.2.66");
+    assert.equal(blocked.ok === false && blocked.status, 429);
+    assert.equal((await login("Alice", password, "192.0.2.67")).ok, true);
+  });
+
+  it("R17: waits for the longer of the two locks", async () => {
+    const { login, clock } = await setup();
+    for (let i = 0; i < 5; i++) await login(`user${i}`, password, "192.0.2.66");
+    clock.advance(1000);
+    await login("user5", password, "192.0.2.66"); // the address's 6th failure: a 2 s lock
+    for (let i = 0; i < 5; i++) await login("alice", "wrong password, long enough", `198.51.100.${i}`); // 1 s
+    const result = await login("Alice", password, "192.0.2.66");
+    assert.equal(result.ok === false && result.status === 429 && result.retryAfterSeconds, 2);
+  });
+
+  it("clears the name's failures on success but not the address's", async () => {
+    const { login } = await setup();
+    for (let i = 0; i < 4; i++) await login(`user${i}`, password, "192.0.2.66");
+    for (let i = 0; i < 4; i++) await login("alice", "wrong password, long enough", "192.0.2.50");
+    assert.equal((await login("Alice", password, "192.0.2.66")).ok, true);
+    // The address had 4 failures and keeps them: one more locks it.
+    await login("user9", password, "192.0.2.66");
+    const result = await login("Alice", password, "192.0.2.66");
+    assert.equal(result.ok === false && result.status, 429);
+    // The name starts over: four more failures from elsewhere don't lock it yet.
+    for (let i = 0; i < 4; i++) await login("alice", "wrong password, long enough", "192.0.2.51");
+    assert.equal((await login("Alice", password, "192.0.2.52")).ok, true);
+  });
+
+  it("upgrades a hash made with weaker parameters at a successful login", async () => {
+    const { login, users } = await setup({ ln: 11, r: 8, p: 1 });
+    assert.match((await users.find("alice"))?.passwordHash ?? "", /^\$scrypt\$ln=10,/);
+    const result = await login("Alice", password);
+    assert.match(result.ok ? (result.user.passwordHash ?? "") : "", /^\$scrypt\$ln=11,/);
+    assert.match((await users.find("alice"))?.passwordHash ?? "", /^\$scrypt\$ln=11,/);
+    assert.equal((await login("Alice", password)).ok, true);
+  });
+});

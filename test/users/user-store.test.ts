@@ -1,0 +1,202 @@
+import { afterEach, beforeEach, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import * as fsPromises from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { HttpError } from "../../src/http/http-error.ts";
+import { UserStore, userStoreUnavailableMessage, type UserStoreFileSystem } from "../../src/users/user-store.ts";
+import { createClock } from "../helpers/clock.ts";
+
+let dir: string;
+let file: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "nsfs-"));
+  file = path.join(dir, "data", "users.json");
+});
+afterEach(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const readFileJson = () => JSON.parse(fs.readFileSync(file, "utf8")) as { users: Array<{ name: string; views: number }> };
+const unavailable = (error: unknown) =>
+  error instanceof HttpError && error.status === 503 && error.publicMessage === userStoreUnavailableMessage;
+
+describe("UserStore", () => {
+  it("starts empty when the file doesn't exist yet, creating the data directory", async () => {
+    const users = await UserStore.open(file);
+    assert.equal(users.size, 0);
+    assert.equal(await users.find("alice"), null);
+    assert.equal(fs.statSync(path.dirname(file)).isDirectory(), true);
+    assert.equal(fs.existsSync(file), false); // nothing written until something changes
+  });
+
+  it("creates a user with zero views and finds it by any spelling of the name", async () => {
+    const clock = createClock();
+    const users = await UserStore.open(file, { now: clock.now });
+    const result = await users.create({ name: "  Alice " });
+    const alice = { name: "Alice", passwordHash: null, views: 0, sessionVersion: 0, createdAtMs: clock.now() };
+    assert.deepEqual(result, { ok: true, user: alice });
+    assert.deepEqual(await users.find("alice"), alice);
+    assert.deepEqual(await users.find("ALICE"), alice);
+    assert.deepEqual(readFileJson().users, [alice]);
+    assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+  });
+
+  it("treats NFD and NFC, upper and lower case spellings as one name: ÅSA then åsa is taken", async () => {
+    const users = await UserStore.open(file);
+    const nfd = "ÅSA".normalize("NFD");
+    assert.equal((await users.create({ name: nfd })).ok, true);
+    assert.deepEqual(await users.create({ name: "åsa" }), { ok: false, reason: "taken" });
+    assert.equal((await users.find("Åsa"))?.name, "ÅSA".normalize("NFC")); // display spelling, NFC
+  });
+
+  it("stores HTML in a name verbatim: escaping happens on output, not here", async () => {
+    const users = await UserStore.open(file);
+    const name = `</div><script>alert("x")</script> & "Bob"`;
+    await users.create({ name });
+    assert.equal((await users.find(name))?.name, name);
+    assert.equal(readFileJson().users[0]?.name, name);
+  });
+
+  it("lets exactly one of two racing registrations of one name win", async () => {
+    const users = await UserStore.open(file);
+    const results = await Promise.all([users.create({ name: "Alice" }), users.create({ name: "alice" })]);
+    assert.deepEqual(results.map((r) => r.ok).sort(), [false, true]);
+    assert.deepEqual(results[1], { ok: false, reason: "taken" });
+    assert.equal(users.size, 1);
+    assert.deepEqual(readFileJson().users.map((u) => u.name), ["Alice"]);
+  });
+
+  it("writes 50 concurrent registrations of different names without losing one", async () => {
+    const users = await UserStore.open(file);
+    const names = Array.from({ length: 50 }, (_, i) => `user${i}`);
+    const results = await Promise.all(names.map((name) => users.create({ name })));
+    assert.ok(results.every((r) => r.ok));
+    assert.equal(readFileJson().users.length, 50);
+    assert.equal((await UserStore.open(file)).size, 50);
+  });
+
+  it("counts every one of 100 overlapping view increments, and persists the count", async () => {
+    const users = await UserStore.open(file);
+    await users.create({ name: "Alice" });
+    await Promise.all(Array.from({ length: 100 }, () => users.update("alice", (u) => ({ views: u.views + 1 }))));
+    assert.equal((await users.find("Alice"))?.views, 100);
+    assert.equal(readFileJson().users[0]?.views, 100);
+  });
+
+  it("updates the password hash and session version, and answers null for an unknown user", async () => {
+    const users = await UserStore.open(file);
+    await users.create({ name: "Alice", passwordHash: "$scrypt$old" });
+    const updated = await users.update("ALICE", { passwordHash: "$scrypt$new", sessionVersion: 1 });
+    assert.equal(updated?.passwordHash, "$scrypt$new");
+    assert.equal(updated?.sessionVersion, 1);
+    assert.equal(updated?.name, "Alice");
+    assert.equal(await users.update("nobody", { views: 1 }), null);
+  });
+
+  it("hands out frozen records: changing one in memory cannot bypass the file", async () => {
+    const users = await UserStore.open(file);
+    const { user } = (await users.create({ name: "Alice" })) as { ok: true; user: { views: number } };
+    assert.throws(() => {
+      user.views = 99;
+    }, TypeError);
+    assert.equal((await users.find("alice"))?.views, 0);
+  });
+
+  it("reloads every user, hash and count after a restart", async () => {
+    const first = await UserStore.open(file);
+    await first.create({ name: "Alice", passwordHash: "$scrypt$x" });
+    await first.create({ name: "Ñoño" });
+    await first.update("alice", { views: 7 });
+    const second = await UserStore.open(file);
+    assert.deepEqual(await second.find("alice"), await first.find("alice"));
+    assert.deepEqual(await second.find("ñoño".normalize("NFD")), await first.find("Ñoño"));
+    assert.equal(second.size, 2);
+  });
+
+  it("refuses to start on a corrupt file and leaves the file as it was", async () => {
+    fs.mkdirSync(path.dirname(file));
+    fs.writeFileSync(file, '{"version":1,"users":[{"name":"Alice"'); // truncated by a crash elsewhere
+    await assert.rejects(UserStore.open(file), {
+      name: "TypeError",
+      message: `users file "${file}" is invalid: not JSON (fix it or move it away; it is never replaced by an empty list)`,
+    });
+    assert.equal(fs.readFileSync(file, "utf8"), '{"version":1,"users":[{"name":"Alice"');
+  });
+
+  it("rejects an invalid name or field as a programmer error (validate first)", async () => {
+    const users = await UserStore.open(file);
+    await assert.rejects(users.create({ name: "a\u0000b" }), {
+      name: "TypeError",
+      message: `UserStore.create "name" is invalid: Username must not contain control or invisible characters. (check it with validateUsername first)`,
+    });
+    await users.create({ name: "Alice" });
+    await assert.rejects(users.update("alice", { views: -1 }), {
+      name: "TypeError",
+      message: `UserStore.update "views" is invalid: must be a whole number of at least 0`,
+    });
+    assert.equal((await users.find("alice"))?.views, 0);
+  });
+
+  it("answers 503 when the data directory becomes unwritable, keeping memory and file as they were", async () => {
+    const users = await UserStore.open(file);
+    await users.create({ name: "Alice", passwordHash: "$scrypt$x" });
+    const before = fs.readFileSync(file, "utf8");
+    // Tests run as root, so chmod would not deny: make the directory's path a regular file instead.
+    const dataDir = path.dirname(file);
+    const movedAway = path.join(dir, "moved");
+    fs.renameSync(dataDir, movedAway);
+    fs.writeFileSync(dataDir, "");
+    await assert.rejects(users.create({ name: "Bob" }), unavailable);
+    await assert.rejects(users.update("alice", { views: 1 }), unavailable);
+    assert.equal(await users.find("bob"), null); // rolled back: Bob can register again later
+    assert.equal((await users.find("alice"))?.views, 0);
+    assert.equal((await users.find("alice"))?.passwordHash, "$scrypt$x"); // existing users still log in
+    fs.rmSync(dataDir);
+    fs.renameSync(movedAway, dataDir);
+    assert.equal(fs.readFileSync(file, "utf8"), before);
+    assert.deepEqual(fs.readdirSync(dataDir), ["users.json"]);
+    assert.equal((await users.create({ name: "Bob" })).ok, true); // the queue keeps working afterwards
+  });
+
+  for (const code of ["EACCES", "ENOSPC", "EROFS"]) {
+    it(`answers 503 on ${code}, with the file never half-written and the cause kept for the log`, async () => {
+      let failing = false;
+      const fileSystem: UserStoreFileSystem = {
+        ...fsPromises,
+        async open(target, flags, mode) {
+          if (failing && code === "EACCES") throw Object.assign(new Error("simulated"), { code });
+          const handle = await fsPromises.open(target, flags, mode);
+          return {
+            async writeFile(data: string) {
+              if (failing && code === "ENOSPC") {
+                await handle.writeFile(data.slice(0, 10));
+                throw Object.assign(new Error("simulated"), { code });
+              }
+              await handle.writeFile(data);
+            },
+            sync: () => handle.sync(),
+            close: () => handle.close(),
+          };
+        },
+        async rename(from, to) {
+          if (failing && code === "EROFS") throw Object.assign(new Error("simulated"), { code });
+          await fsPromises.rename(from, to);
+        },
+      };
+      const users = await UserStore.open(file, { fileSystem });
+      await users.create({ name: "Alice" });
+      const before = fs.readFileSync(file, "utf8");
+      failing = true;
+      const error = await users.update("alice", (u) => ({ views: u.views + 1 })).catch((e: unknown) => e);
+      assert.ok(unavailable(error));
+      assert.equal(((error as Error).cause as NodeJS.ErrnoException).code, code);
+      assert.equal(fs.readFileSync(file, "utf8"), before);
+      assert.deepEqual(fs.readdirSync(path.dirname(file)), ["users.json"]);
+      assert.equal((await users.find("alice"))?.views, 0);
+      failing = false;
+      assert.equal((await users.update("alice", (u) => ({ views: u.views + 1 })))?.views, 1);
+    });
+  }
+});

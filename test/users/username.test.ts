@@ -1,0 +1,95 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { cleanUsername, usernameKey, usernameMaxLength, validateUsername } from "../../src/users/username.ts";
+
+describe("validateUsername", () => {
+  it("accepts ordinary names, inner spaces, any script and emoji", () => {
+    for (const name of ["alice", "Mary Ann", "ÅSA", "Зоя", "李小龍", "علی\u200Cرضا", "👩‍💻", "a"]) {
+      assert.equal(validateUsername(name), null, name);
+    }
+  });
+
+  it("accepts HTML in a name: it is escaped on output, never mangled on input", () => {
+    for (const name of ["</div><script>alert(1)</script>", `"quoted" & 'single'`, "<b>bob</b>"]) {
+      assert.equal(validateUsername(name), null, name);
+    }
+  });
+
+  it("asks for a username when the value is missing, not a string or blank", () => {
+    for (const value of [undefined, null, 42, ["alice"], {}, "", "   ", "\t\n", "\u3000"]) {
+      assert.equal(validateUsername(value), "Enter a username.");
+    }
+  });
+
+  it("allows 64 characters, counted in code points after trimming, and refuses 65", () => {
+    assert.equal(validateUsername("a".repeat(usernameMaxLength)), null);
+    assert.equal(validateUsername(`  ${"a".repeat(usernameMaxLength)}  `), null);
+    assert.equal(validateUsername("😀".repeat(usernameMaxLength)), null); // 128 UTF-16 units
+    assert.equal(validateUsername("a".repeat(65)), "Username must be at most 64 characters.");
+    assert.equal(validateUsername("😀".repeat(65)), "Username must be at most 64 characters.");
+    assert.equal(validateUsername("x".repeat(1_000_000)), "Username must be at most 64 characters.");
+  });
+
+  it("counts a decomposed letter once, because it is composed first", () => {
+    const decomposed = "e\u0301".repeat(usernameMaxLength); // 128 units, 64 letters after NFC
+    assert.equal(validateUsername(decomposed), null);
+  });
+
+  it("refuses control, invisible and broken characters anywhere inside the name", () => {
+    const attacks: Array<[string, string]> = [
+      ["NUL byte", "ali\u0000ce"],
+      ["CRLF injection", "alice\r\nSet-Cookie: x=1"],
+      ["tab inside", "ali\tce"],
+      ["escape sequence", "\u001b[31malice"],
+      ["DEL", "alice\u007f"],
+      ["C1 control", "alice\u0085x"],
+      ["right-to-left override", "admin\u202Egnp.exe"],
+      ["bidi isolate", "\u2066admin"],
+      ["zero-width space", "ad\u200Bmin"],
+      ["soft hyphen", "ad\u00ADmin"],
+      ["byte order mark inside", "ad\uFEFFmin"],
+      ["line separator", "a\u2028b"],
+      ["paragraph separator", "a\u2029b"],
+      ["lone high surrogate", "alice\uD800"],
+      ["lone low surrogate", "\uDC00alice"],
+      ["private use", "alice\uE000"],
+      ["noncharacter", "alice\uFFFF"],
+      ["tag characters", "flag\u{E0067}\u{E0062}"],
+    ];
+    for (const [label, name] of attacks) {
+      assert.equal(
+        validateUsername(name),
+        "Username must not contain control or invisible characters.",
+        label,
+      );
+    }
+  });
+});
+
+describe("cleanUsername", () => {
+  it("keeps the user's spelling apart from NFC and surrounding whitespace", () => {
+    assert.equal(cleanUsername("  Alice Smith \n"), "Alice Smith");
+    assert.equal(cleanUsername("A\u030ASA"), "\u00C5SA");
+    assert.equal(cleanUsername("<b>Bob</b>"), "<b>Bob</b>");
+  });
+});
+
+describe("usernameKey", () => {
+  it("treats NFD and NFC spellings and upper and lower case as one name", () => {
+    const nfdUpper = "ÅSA".normalize("NFD");
+    assert.notEqual(nfdUpper, "åsa");
+    assert.equal(usernameKey(nfdUpper), usernameKey("åsa"));
+    assert.equal(usernameKey("Alice"), usernameKey(" alice "));
+  });
+
+  it("documents its limits: no full case folding, no compatibility folding, no look-alikes", () => {
+    assert.notEqual(usernameKey("Straße"), usernameKey("STRASSE"));
+    assert.notEqual(usernameKey("ﬁle"), usernameKey("file"));
+    assert.notEqual(usernameKey("\u0430lice"), usernameKey("alice")); // Cyrillic а
+  });
+
+  it("is locale-independent: the dotted capital I lowercases the same everywhere", () => {
+    assert.equal(usernameKey("İ"), "i\u0307");
+    assert.equal(usernameKey("I"), "i");
+  });
+});
