@@ -1,0 +1,90 @@
+// Send a complete response: text, HTML, JSON, 204, redirect, or an error message.
+// Each sets Content-Type with charset=utf-8 and an exact Content-Length (RFC 9110 §8.3, §8.6), plus
+// the baseline security headers; HEAD requests get the same headers and no body (node:http drops it).
+// Pitfall: a helper that calls setHeader("Set-Cookie"/"Cache-Control") would silently replace the
+// session cookie or the `no-store` the session manager already put on `res` (R09). Here Set-Cookie
+// headers are appended and an existing Cache-Control is kept.
+// Bad input: a wrong status or a Location with control characters is a programmer error: TypeError.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { prefersJson } from "./accept.ts";
+import { SafeHtml } from "./html.ts";
+import { setSecurityHeaders } from "./security-headers.ts";
+
+export type ResponseHeaders = Readonly<Record<string, string | string[]>>;
+
+export function sendText(res: ServerResponse, status: number, text: string, headers?: ResponseHeaders): void {
+  send(res, status, "text/plain; charset=utf-8", text, headers);
+}
+
+export function sendHtml(res: ServerResponse, status: number, body: SafeHtml, headers?: ResponseHeaders): void {
+  // Checked at run time too: a plain string here is exactly the unescaped HTML this type prevents.
+  if (!(body instanceof SafeHtml)) throw new TypeError(`sendHtml "body" is invalid: must be SafeHtml from html\`…\``);
+  send(res, status, "text/html; charset=utf-8", body.value, headers);
+}
+
+export function sendJson(res: ServerResponse, status: number, value: unknown, headers?: ResponseHeaders): void {
+  const json = JSON.stringify(value);
+  if (json === undefined) throw new TypeError(`sendJson "value" is invalid: must be serializable to JSON`);
+  // No charset parameter is defined for application/json (RFC 8259 §11); UTF-8 is the only encoding.
+  send(res, status, "application/json", json, headers);
+}
+
+export function sendNoContent(res: ServerResponse, headers?: ResponseHeaders): void {
+  setSecurityHeaders(res);
+  applyHeaders(res, headers);
+  // A 204 has no body, so no Content-Type or Content-Length (RFC 9110 §8.6, §15.3.5).
+  res.statusCode = 204;
+  res.end();
+}
+
+const redirectStatuses = new Set([301, 302, 303, 307, 308]);
+
+/** 303 by default: after a POST the browser follows with a GET (RFC 9110 §15.4.4). */
+export function redirect(res: ServerResponse, location: string, status = 303, headers?: ResponseHeaders): void {
+  if (!redirectStatuses.has(status)) {
+    throw new TypeError(`redirect "status" is invalid: must be 301, 302, 303, 307 or 308 (RFC 9110 §15.4)`);
+  }
+  // CR/LF here would split the header (response splitting); node:http also refuses them.
+  if (location === "" || /[\u0000-\u001f\u007f]/.test(location)) {
+    throw new TypeError(`redirect "location" is invalid: must be a non-empty URL without control characters`);
+  }
+  res.setHeader("Location", location);
+  // A short body for clients that do not follow redirects (as Express does).
+  send(res, status, "text/plain; charset=utf-8", `Redirecting to ${location}`, headers);
+}
+
+/** An error status with a public message: JSON `{ "error": message }` when Accept prefers it, else text. */
+export function sendError(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  publicMessage: string,
+  headers?: ResponseHeaders,
+): void {
+  if (prefersJson(req.headers.accept)) sendJson(res, status, { error: publicMessage }, headers);
+  else sendText(res, status, publicMessage, headers);
+}
+
+function send(res: ServerResponse, status: number, contentType: string, body: string, headers?: ResponseHeaders): void {
+  if (!Number.isInteger(status) || status < 200 || status > 599 || status === 204 || status === 304) {
+    throw new TypeError(`response "status" is invalid: must be an integer from 200 to 599 with a body (not 204 or 304)`);
+  }
+  setSecurityHeaders(res);
+  applyHeaders(res, headers);
+  // Set last, so the body's own type and exact byte length always win.
+  res.setHeader("Content-Type", contentType);
+  res.setHeader("Content-Length", Buffer.byteLength(body));
+  res.statusCode = status;
+  res.end(body);
+}
+
+function applyHeaders(res: ServerResponse, headers: ResponseHeaders | undefined): void {
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    const lowerName = name.toLowerCase();
+    // Several cookies are several Set-Cookie lines (RFC 6265 §3); never drop the session's.
+    if (lowerName === "set-cookie") res.appendHeader("Set-Cookie", value);
+    // The session manager's `no-store` (R09) outranks a route's wish to be cached.
+    else if (lowerName === "cache-control" && res.hasHeader("Cache-Control")) continue;
+    else res.setHeader(name, value);
+  }
+}
