@@ -1,0 +1,206 @@
+// The session manager: what express-session does, in one readable pass per request. withSession()
+// reads the signed cookie, loads the record (strict: only IDs we generated, R04), runs your callback,
+// then saves only what changed, touches lastSeen at most once per interval (R07, never past the
+// absolute timeout, R08), applies regenerate()/destroy() (R05, R06) and sets Set-Cookie and
+// `Cache-Control: no-store` (R09). Everything for one session ID runs under a per-ID lock, so
+// overlapping requests of one session can't lose each other's updates (R13, within one process).
+// Stores see only SHA-256(ID) (R02). Bad options throw a TypeError at start-up; a bad cookie is just
+// "no session"; a store failure (FileStore: HttpError 503) rejects withSession's promise.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { KeyedLock } from "./keyed-lock.ts";
+import { LiveSession, type Session } from "./live-session.ts";
+import { SessionCookie } from "./session-cookie.ts";
+import { generateSessionId, storeKeyOf } from "./session-id.ts";
+import type { SessionData, SessionRecord, SessionStore } from "./store.ts";
+import { expiryOf, isExpired, isTouchDue, secondsUntil, sessionTimeouts } from "./timeouts.ts";
+
+export type { RegenerateOptions, Session } from "./live-session.ts";
+export { storeKeyOf } from "./session-id.ts";
+
+export interface SessionManagerOptions {
+  store: SessionStore;
+  /** Cookie-signing secrets, each ≥ 32 random bytes; the first signs, all verify (rotation). */
+  secrets: readonly string[];
+  /** express-session `name`; default "sid". Becomes `__Host-sid` over HTTPS. */
+  cookieName?: string;
+  /** express-session `cookie`: path "/", no domain, SameSite "Lax", persistent (Max-Age) by default. */
+  cookie?: { path?: string; domain?: string; sameSite?: "Strict" | "Lax" | "None"; persistent?: boolean };
+  /** Idle timeout (sliding); express-session's `cookie.maxAge` + `rolling`. Default 30 minutes. */
+  idleTimeoutSeconds?: number;
+  /** Hard limit from creation, never extended. express-session has none. Default 8 hours. */
+  absoluteTimeoutSeconds?: number;
+  /** lastSeen is written at most this often (express-session touches on every request). Default 60. */
+  touchIntervalSeconds?: number;
+  /** Store sessions that hold nothing? Default false (express-session's default is true). */
+  saveUninitialized?: boolean;
+  /** true → cookie `__Host-<name>` with Secure. Decide from the socket or a trusted proxy header. */
+  isSecureRequest?: (req: IncomingMessage) => boolean;
+  now?: () => number;
+}
+
+/** A read-only look at a session (peek): changes to it are never saved. */
+export interface SessionSnapshot<D extends SessionData = SessionData> {
+  readonly id: string;
+  readonly data: D;
+  readonly userId: string | null;
+  readonly createdAtMs: number;
+  readonly expiresAtMs: number;
+}
+
+export interface SessionManager<D extends SessionData = SessionData> {
+  /** Loads the session, runs fn, commits, sets the headers; resolves with fn's result. Send the response after. */
+  withSession<T>(req: IncomingMessage, res: ServerResponse, fn: (session: Session<D>) => T | Promise<T>): Promise<T>;
+  /** The request's session without locking, saving or setting any header; null when there is none. */
+  peek(req: IncomingMessage): Promise<SessionSnapshot<D> | null>;
+  /** Deletes every session of the user (password change), except `options.except` if given; returns how many. */
+  destroyAllForUser(userId: string, options?: { except?: Session<D> }): Promise<number>;
+}
+
+// A request between loading and committing; destroyAllForUser marks the ones it must stop.
+interface InFlight {
+  session: LiveSession | null;
+  /** Users whose sessions were destroyed while this request was still loading. */
+  revokedWhileLoading: Set<string> | null;
+}
+
+export function createSessionManager<D extends SessionData = SessionData>(options: SessionManagerOptions): SessionManager<D> {
+  const { store, now = Date.now, saveUninitialized = false } = options;
+  if (typeof store?.get !== "function" || typeof store.set !== "function") {
+    throw new TypeError(`session "store" is invalid: must implement SessionStore (get, set, destroy, touch, destroyByUser)`);
+  }
+  const timeouts = sessionTimeouts({
+    idleTimeoutSeconds: options.idleTimeoutSeconds ?? 30 * 60, // OWASP: 15–30 minutes for most apps
+    absoluteTimeoutSeconds: options.absoluteTimeoutSeconds ?? 8 * 3600, // one working day
+    touchIntervalSeconds: options.touchIntervalSeconds ?? 60, // ≤ 1 write a minute per active session
+  });
+  const { path = "/", domain, sameSite = "Lax", persistent = true } = options.cookie ?? {};
+  if (sameSite === "None" && options.isSecureRequest === undefined) {
+    throw new TypeError(`cookie "sameSite" is invalid: "None" needs Secure, so pass isSecureRequest (RFC 6265bis §4.1.2.7)`);
+  }
+  const cookie = new SessionCookie({
+    name: options.cookieName ?? "sid",
+    secrets: options.secrets,
+    path,
+    domain,
+    sameSite,
+    persistent,
+    isSecureRequest: options.isSecureRequest ?? (() => false),
+  });
+  const lock = new KeyedLock();
+  const inFlight = new Set<InFlight>();
+  const usersBeingDestroyed = new Map<string, number>(); // userId → destroyAllForUser calls running
+
+  async function run<T>(req: IncomingMessage, res: ServerResponse, id: string | null, cookiePresent: boolean,
+    storeKey: string | null, fn: (session: Session<D>) => T | Promise<T>): Promise<T> {
+    const nowMs = now();
+    const flight: InFlight = { session: null, revokedWhileLoading: null };
+    inFlight.add(flight);
+    try {
+      let record = storeKey === null ? null : await store.get(storeKey);
+      if (record !== null && (isExpired(record, nowMs, timeouts) || isRevoked(record, flight))) {
+        await store.destroy(storeKey!); // R07: an expired session is deleted when seen
+        record = null;
+      }
+      // Strict mode: a cookie we can't match to a live record never names the new session (R04).
+      const session = record === null
+        ? new LiveSession<D>(generateSessionId(), null, null, nowMs)
+        : new LiveSession<D>(id!, storeKey, record, nowMs);
+      flight.session = session as LiveSession;
+      const result = await fn(session);
+      await commit(req, res, session, cookiePresent);
+      return result;
+    } finally {
+      inFlight.delete(flight);
+    }
+  }
+
+  function isRevoked(record: SessionRecord, flight: InFlight): boolean {
+    if (record.userId === null) return false;
+    return usersBeingDestroyed.has(record.userId) || flight.revokedWhileLoading?.has(record.userId) === true;
+  }
+
+  async function commit(req: IncomingMessage, res: ServerResponse, session: LiveSession<D>, cookiePresent: boolean): Promise<void> {
+    const { loaded, loadedKey, nowMs } = session;
+    if (session.destroyed || session.revoked) {
+      if (loadedKey !== null) await store.destroy(loadedKey);
+      cookie.clear(req, res); // R06: even without a session, logout answers with a clearing cookie
+      return;
+    }
+    if (session.regenerated) {
+      // R05: the old ID dies with this request; the new one was never known to anyone else.
+      if (loadedKey !== null) await store.destroy(loadedKey);
+      await save(req, res, session, storeKeyOf(session.id), nowMs);
+      return;
+    }
+    const changed = session.changed || session.userId !== (loaded?.userId ?? null) ||
+      JSON.stringify(session.data) !== session.loadedDataJson;
+    if (loaded === null || loadedKey === null) {
+      if (changed || saveUninitialized) await save(req, res, session, storeKeyOf(session.id), nowMs);
+      else if (cookiePresent) cookie.clear(req, res); // a stale or forged cookie: tell the browser to drop it
+      return;
+    }
+    const touch = isTouchDue(loaded, nowMs, timeouts);
+    if (!changed && !touch) return; // the common case: nothing to write, no Set-Cookie
+    const lastSeenMs = touch ? nowMs : loaded.lastSeenMs;
+    const record = toRecord(session, lastSeenMs, touch ? expiryOf(loaded.createdAtMs, nowMs, timeouts) : loaded.expiresAtMs);
+    if (changed) await store.set(loadedKey, record);
+    else await store.touch(loadedKey, record);
+    // Sliding renewal for the browser too: a new Max-Age whenever lastSeen moved.
+    if (touch) cookie.write(req, res, session.id, secondsUntil(record.expiresAtMs, nowMs));
+  }
+
+  async function save(req: IncomingMessage, res: ServerResponse, session: LiveSession<D>, storeKey: string, nowMs: number) {
+    const record = toRecord(session, nowMs, expiryOf(session.createdAtMs, nowMs, timeouts));
+    await store.set(storeKey, record);
+    cookie.write(req, res, session.id, secondsUntil(record.expiresAtMs, nowMs));
+  }
+
+  return {
+    withSession(req, res, fn) {
+      res.setHeader("Cache-Control", "no-store"); // R09, set first: it holds even if fn throws
+      const { verified, present } = cookie.readId(req);
+      if (verified === null) return run(req, res, null, present, null, fn);
+      const { id, storeKey } = verified;
+      return lock.run(storeKey, () => run(req, res, id, true, storeKey, fn));
+    },
+
+    async peek(req) {
+      const { verified } = cookie.readId(req);
+      if (verified === null) return null;
+      const { id, storeKey } = verified;
+      const record = await store.get(storeKey);
+      const nowMs = now();
+      if (record === null || isExpired(record, nowMs, timeouts)) return null;
+      if (record.userId !== null && usersBeingDestroyed.has(record.userId)) return null;
+      const { data, userId, createdAtMs, expiresAtMs } = record;
+      return { id, data: data as D, userId, createdAtMs, expiresAtMs };
+    },
+
+    async destroyAllForUser(userId, destroyOptions = {}) {
+      const except = destroyOptions.except;
+      // Requests of this user already running must not write their session back afterwards.
+      const markRunning = () => {
+        for (const flight of inFlight) {
+          if (flight.session === null) (flight.revokedWhileLoading ??= new Set()).add(userId);
+          else if (flight.session !== except && flight.session.loaded?.userId === userId) flight.session.revoked = true;
+        }
+      };
+      markRunning();
+      usersBeingDestroyed.set(userId, (usersBeingDestroyed.get(userId) ?? 0) + 1);
+      try {
+        return await store.destroyByUser(userId);
+      } finally {
+        const remaining = usersBeingDestroyed.get(userId)! - 1;
+        if (remaining === 0) usersBeingDestroyed.delete(userId);
+        else usersBeingDestroyed.set(userId, remaining);
+        markRunning(); // loads that began during the deletion may have read a record just before it went
+        // The kept session was deleted with the others: save it again at its commit.
+        if (except instanceof LiveSession) except.markChanged();
+      }
+    },
+  };
+}
+
+function toRecord<D extends SessionData>(session: LiveSession<D>, lastSeenMs: number, expiresAtMs: number): SessionRecord {
+  return { data: session.data, userId: session.userId, createdAtMs: session.createdAtMs, lastSeenMs, expiresAtMs };
+}

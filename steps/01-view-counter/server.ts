@@ -1,0 +1,49 @@
+// Step 01: a view counter with a hand-made session. Each browser gets a random ID in a cookie; the
+// server keeps a Map from ID to view count. Deliberately naive: README.md says what is still wrong.
+import { createServer as createHttpServer } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { parseCookies } from "../../src/cookies/parse.ts";
+import { serializeCookie } from "../../src/cookies/serialize.ts";
+import { withErrorBoundary } from "../../src/http/error-boundary.ts";
+import { sendText } from "../../src/http/respond.ts";
+import { generateSessionId } from "../../src/session/session-id.ts";
+import type { StepOptions } from "../step-options.ts";
+
+// Config: the cookie that carries the session ID.
+const cookieName = "sid";
+const cookieOptions = {
+  httpOnly: true, // Page scripts cannot read it, so an XSS bug cannot steal it.
+  sameSite: "Lax", // Not sent with requests other sites start, except top-level GET navigations.
+  path: "/", // Sent with every page of the site.
+} as const;
+
+export function createServer(options: StepOptions): Server {
+  // Building blocks: the sessions, session ID → number of views. It only ever grows.
+  const viewsBySessionId = new Map<string, number>();
+
+  /** Counts one view for this browser and returns the new count. */
+  function countView(req: IncomingMessage, res: ServerResponse): number {
+    let sessionId = parseCookies(req.headers.cookie)[cookieName];
+    if (sessionId === undefined || !viewsBySessionId.has(sessionId)) {
+      // No cookie, or an ID we never issued: make a new one. Never adopt the browser's choice.
+      sessionId = generateSessionId();
+      res.setHeader("Set-Cookie", serializeCookie(cookieName, sessionId, cookieOptions));
+    }
+    const views = (viewsBySessionId.get(sessionId) ?? 0) + 1;
+    viewsBySessionId.set(sessionId, views);
+    return views;
+  }
+
+  // Routes: one page; any other path is 404, any other method on it 405.
+  async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? "/").split("?")[0];
+    if (path !== "/") return sendText(res, 404, "Not Found");
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      return sendText(res, 405, "Method Not Allowed", { Allow: "GET, HEAD" });
+    }
+    sendText(res, 200, `Views: ${countView(req, res)}`);
+  }
+
+  // The error boundary turns anything a handler throws into a 500 instead of a crashed process.
+  return createHttpServer(withErrorBoundary(handleRequest));
+}

@@ -1,0 +1,165 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { storeKeyOf } from "../../src/session/manager.ts";
+import type { Session } from "../../src/session/manager.ts";
+import { countView, CookieJar, harness, visit } from "./manager-helpers.ts";
+
+const idOf = (jar: CookieJar) => decodeURIComponent(jar.get("sid")!).split(".")[0]!;
+
+function gate(): { promise: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  return { promise, open };
+}
+
+async function logIn(sessions: ReturnType<typeof harness>["sessions"], jar: CookieJar, userId: string) {
+  return visit(sessions, jar, (session) => {
+    session.userId = userId;
+    session.regenerate({ keepData: true, restartLifetime: true });
+  });
+}
+
+describe("session manager: regenerate (R05)", () => {
+  it("R05: login issues a new ID, deletes the old one, and the pre-login ID afterwards has no session", async () => {
+    const { sessions, memory } = harness();
+    const browser = new CookieJar();
+    await visit(sessions, browser, countView);
+    const preLogin = browser.get("sid")!;
+    const preLoginId = idOf(browser);
+    const { setCookie } = await logIn(sessions, browser, "ada");
+    assert.equal(setCookie.length, 1);
+    assert.notEqual(idOf(browser), preLoginId);
+    assert.equal(await memory.get(storeKeyOf(preLoginId)), null);
+    assert.deepEqual((await visit(sessions, browser, (s) => [s.userId, s.data.views])).result, ["ada", 1]);
+
+    // Session fixation: the attacker who planted (or saw) the pre-login cookie gets nothing.
+    const attacker = new CookieJar();
+    attacker.set("sid", preLogin);
+    assert.deepEqual((await visit(sessions, attacker, (s) => [s.isNew, s.userId])).result, [true, null]);
+  });
+
+  it("starts with empty data by default, keeps it with keepData, and the userId either way", async () => {
+    const { sessions } = harness();
+    const jar = new CookieJar();
+    await visit(sessions, jar, (session) => {
+      session.data.cart = ["tea"];
+      session.userId = "ada";
+    });
+    await visit(sessions, jar, (session) => session.regenerate());
+    assert.deepEqual((await visit(sessions, jar, (s) => [s.data, s.userId])).result, [{}, "ada"]);
+  });
+
+  it("changes session.id at once, so the handler sees the ID the browser will get", async () => {
+    const { sessions } = harness();
+    const jar = new CookieJar();
+    const { result } = await visit(sessions, jar, (session) => {
+      const before = session.id;
+      session.regenerate();
+      return [before, session.id];
+    });
+    assert.notEqual(result[0], result[1]);
+    assert.equal(idOf(jar), result[1]);
+  });
+});
+
+describe("session manager: destroy (R06)", () => {
+  it("R06: logout deletes the stored session and clears the cookie with the same name and Path", async () => {
+    const { sessions, memory } = harness();
+    const jar = new CookieJar();
+    await logIn(sessions, jar, "ada");
+    const old = jar.get("sid")!;
+    const key = storeKeyOf(idOf(jar));
+    const { setCookie } = await visit(sessions, jar, (session) => session.destroy());
+    assert.deepEqual(setCookie, ["sid=; Max-Age=0; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax"]);
+    assert.equal(await memory.get(key), null);
+    assert.equal(jar.get("sid"), undefined);
+
+    const replay = new CookieJar();
+    replay.set("sid", old);
+    assert.deepEqual((await visit(sessions, replay, (s) => [s.isNew, s.userId])).result, [true, null]);
+  });
+
+  it("R06: logout without a session is harmless and still answers with a clearing cookie", async () => {
+    const { sessions, store } = harness();
+    const { setCookie } = await visit(sessions, new CookieJar(), (session) => session.destroy());
+    assert.equal(setCookie.length, 1);
+    assert.match(setCookie[0]!, /^sid=; Max-Age=0; /);
+    assert.deepEqual(store.writes(), []);
+  });
+
+  it("R06: over HTTPS the clearing cookie carries the __Host- name and Secure", async () => {
+    const { sessions } = harness({ isSecureRequest: () => true });
+    const jar = new CookieJar();
+    await logIn(sessions, jar, "ada");
+    const { setCookie } = await visit(sessions, jar, (session) => session.destroy());
+    assert.deepEqual(setCookie, ["__Host-sid=; Max-Age=0; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; Secure; SameSite=Lax"]);
+  });
+
+  it("destroy() wins over changes and regenerate() in the same request", async () => {
+    const { sessions, memory } = harness();
+    const jar = new CookieJar();
+    await logIn(sessions, jar, "ada");
+    await visit(sessions, jar, (session) => {
+      session.data.views = 5;
+      session.destroy();
+      session.regenerate();
+    });
+    assert.equal(memory.size, 0);
+  });
+});
+
+describe("session manager: destroyAllForUser", () => {
+  it("deletes every session of the user and no one else's, and says how many", async () => {
+    const { sessions } = harness();
+    const laptop = new CookieJar();
+    const phone = new CookieJar();
+    const other = new CookieJar();
+    await logIn(sessions, laptop, "ada");
+    await logIn(sessions, phone, "ada");
+    await logIn(sessions, other, "bob");
+    assert.equal(await sessions.destroyAllForUser("ada"), 2);
+    assert.equal((await visit(sessions, laptop, (s) => s.userId)).result, null);
+    assert.equal((await visit(sessions, phone, (s) => s.userId)).result, null);
+    assert.equal((await visit(sessions, other, (s) => s.userId)).result, "bob");
+  });
+
+  it("keeps the session named in `except` (the one changing the password)", async () => {
+    const { sessions } = harness();
+    const laptop = new CookieJar();
+    const phone = new CookieJar();
+    await logIn(sessions, laptop, "ada");
+    await logIn(sessions, phone, "ada");
+    await visit(sessions, laptop, async (session) => {
+      await sessions.destroyAllForUser("ada", { except: session });
+      session.regenerate({ keepData: true });
+    });
+    assert.equal((await visit(sessions, laptop, (s) => s.userId)).result, "ada");
+    assert.equal((await visit(sessions, phone, (s) => s.userId)).result, null);
+
+    // Without regenerate the kept session is saved again under its ID.
+    await logIn(sessions, phone, "ada");
+    await visit(sessions, laptop, async (session) => {
+      await sessions.destroyAllForUser("ada", { except: session });
+    });
+    assert.equal((await visit(sessions, laptop, (s) => s.userId)).result, "ada");
+    assert.equal((await visit(sessions, phone, (s) => s.userId)).result, null);
+  });
+
+  it("R13: a request of that user in flight during the deletion can't write its session back", async () => {
+    const { sessions, clock } = harness();
+    const attacker = new CookieJar();
+    await logIn(sessions, attacker, "ada");
+    clock.advance(5 * 60_000); // so the slow request would also touch
+    const slow = gate();
+    const inFlight = visit(sessions, attacker, async (session: Session) => {
+      await slow.promise;
+      session.data.stolen = true; // a change that would be saved
+    });
+    await new Promise((resolve) => setImmediate(resolve)); // let it load
+    assert.equal(await sessions.destroyAllForUser("ada"), 1);
+    slow.open();
+    const { setCookie } = await inFlight;
+    assert.match(setCookie[0]!, /^sid=; Max-Age=0;/);
+    assert.equal((await visit(sessions, attacker, (s) => s.userId)).result, null);
+  });
+});

@@ -1,0 +1,144 @@
+// The step runner as a reader uses it: `npm run step -- <n>` is `tsx steps/run.ts <n>`. These tests
+// start it as a child process (through tsx on Node 20, natively where Node strips types itself).
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import net from "node:net";
+import { after, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { findStep, listSteps } from "../../steps/run.ts";
+import { rawRequest } from "../helpers/raw-http.ts";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+// Node 22.18+ runs .ts files as they are; older versions need tsx's loader.
+const nodeStripsTypes = typeof (process.features as { typescript?: unknown }).typescript === "string";
+const nodeArguments = nodeStripsTypes ? [] : ["--import", "tsx"];
+
+interface Child {
+  process: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  /** Resolves with the first stdout line matching `pattern` (rejects if the process exits first). */
+  waitForLine(pattern: RegExp): Promise<string>;
+  exited: Promise<number | null>;
+}
+
+function runStep(argument: string, env: Record<string, string> = {}): Child {
+  const child = spawn(process.execPath, [...nodeArguments, "steps/run.ts", argument], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return {
+    process: child,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    exited,
+    waitForLine(pattern) {
+      return new Promise((resolve, reject) => {
+        const look = () => {
+          const line = stdout.split("\n").find((candidate) => pattern.test(candidate));
+          if (line === undefined) return false;
+          child.stdout!.off("data", look);
+          resolve(line);
+          return true;
+        };
+        if (look()) return;
+        child.stdout!.on("data", look);
+        void exited.then((code) => reject(new Error(`exited with ${code} before printing ${pattern}:\n${stdout}\n${stderr}`)));
+      });
+    },
+  };
+}
+
+describe("findStep", () => {
+  const steps = ["01-view-counter", "02-signed-cookies", "10-more"];
+
+  it("accepts a number with or without its leading zero, and the folder name", () => {
+    assert.equal(findStep("1", steps), "01-view-counter");
+    assert.equal(findStep("01", steps), "01-view-counter");
+    assert.equal(findStep("01-view-counter", steps), "01-view-counter");
+    assert.equal(findStep("10", steps), "10-more");
+  });
+
+  it("answers `latest` with the newest step", () => {
+    assert.equal(findStep("latest", steps), "10-more");
+  });
+
+  it("finds nothing for unknown or malformed names", () => {
+    for (const argument of ["99", "001", "1x", "", "view-counter", "../01-view-counter", "01-view-counter/"]) {
+      assert.equal(findStep(argument, steps), undefined, argument);
+    }
+  });
+
+  it("lists the real step folders in order, starting with 01-view-counter", () => {
+    const real = listSteps();
+    assert.equal(real[0], "01-view-counter");
+    assert.deepEqual(real, [...real].sort());
+  });
+});
+
+describe("npm run step -- <n>", () => {
+  it("prints the list of steps and exits non-zero for an unknown step", async () => {
+    const child = runStep("99");
+    const code = await child.exited;
+    assert.notEqual(code, 0);
+    assert.match(child.stderr(), /^Unknown step "99"\.$/m);
+    assert.match(child.stderr(), /^Steps:$/m);
+    for (const step of listSteps()) assert.match(child.stderr(), new RegExp(`^  ${step}$`, "m"));
+    assert.equal(child.stdout(), "");
+  });
+
+  it("prints exactly one Listening line with the real port, and on SIGTERM finishes the in-flight request and exits 0", async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), "nsfs-"));
+    after(() => rmSync(dataDir, { recursive: true, force: true }));
+    const child = runStep("1", { PORT: "0", HOST: "127.0.0.1", DATA_DIR: dataDir });
+    after(() => child.process.kill("SIGKILL"));
+
+    const line = await child.waitForLine(/^Listening on /);
+    const match = /^Listening on (http:\/\/127\.0\.0\.1:(\d+))$/.exec(line);
+    assert.ok(match, `unexpected line: ${line}`);
+    assert.notEqual(Number(match[2]), 0, "prints the port the OS picked, not 0");
+    const baseUrl = match[1]!;
+
+    // A request that is in flight when the signal arrives: its head is half sent.
+    const socket = net.connect({ host: "127.0.0.1", port: Number(match[2]) });
+    await new Promise((resolve) => socket.once("connect", resolve));
+    socket.write("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+    let reply = "";
+    socket.on("data", (chunk) => (reply += chunk.toString("latin1")));
+    const replied = new Promise((resolve, reject) => {
+      socket.on("close", resolve);
+      socket.on("error", reject);
+    });
+    // A complete request on another connection, answered: by then the server has read the half
+    // request above too (it was sent first), so that one counts as in flight, not idle.
+    assert.equal((await rawRequest(baseUrl, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).status, 200);
+
+    child.process.kill("SIGTERM");
+    await child.waitForLine(/^SIGTERM: finishing in-flight requests/);
+    socket.end("Connection: close\r\n\r\n");
+    await replied;
+
+    assert.match(reply, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.match(reply, /\r\n\r\nViews: 1$/);
+    assert.equal(await child.exited, 0);
+    assert.equal(child.stdout().split("\n").filter((output) => output.startsWith("Listening on")).length, 1);
+    assert.equal(child.stderr(), "");
+    // The server really stopped: a new connection is refused.
+    await assert.rejects(rawRequest(baseUrl, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+  });
+
+  it("refuses to start with a clear message when PORT is invalid", async () => {
+    const child = runStep("01", { PORT: "http" });
+    assert.equal(await child.exited, 1);
+    assert.equal(child.stderr().trim(), 'Cannot start: PORT is invalid: must be a whole number from 0 to 65535, got "http"');
+  });
+});
