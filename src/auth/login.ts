@@ -6,7 +6,7 @@
 // the blocking bcrypt.compareSync. Never throws for bad input: a missing field is a wrong password.
 // Returns the user, or the status and message for the response (and Retry-After seconds on 429).
 import type { ScryptParams } from "../crypto/keys.ts";
-import { hashPassword, maxPasswordBytes, needsRehash, verifyPassword } from "../crypto/password.ts";
+import { hashPassword, needsRehash, verifyPassword } from "../crypto/password.ts";
 import { HttpError } from "../http/http-error.ts";
 import type { User, UserStore } from "../users/user-store.ts";
 import { usernameKey, validateUsername } from "../users/username.ts";
@@ -47,11 +47,8 @@ export async function verifyLogin(
 
   const user = name === null ? null : await users.find(name);
   const password = typeof attempt.password === "string" ? attempt.password : "";
-  // An over-long password would make verifyPassword answer false at once for a real user but spend a
-  // hash for an unknown one: that timing difference would tell which names exist. Spend it for both.
-  const usable =
-    password.length <= maxPasswordBytes && Buffer.byteLength(password.normalize("NFKC")) <= maxPasswordBytes;
-  const valid = await verifyPassword(password, usable ? (user?.passwordHash ?? null) : null, scryptParams);
+  // For an unknown name (null) or an over-long password verifyPassword still spends one hash.
+  const valid = await verifyPassword(password, user?.passwordHash ?? null, scryptParams);
   if (!valid || user === null || userKey === null) {
     for (const key of keys) throttle.recordFailure(key);
     return { ok: false, status: 401, message: loginFailedMessage };

@@ -43,7 +43,8 @@ export async function hashPassword(password: string, params: ScryptParams = defa
 
 /**
  * True only when `password` matches the stored PHC string. For an unknown user pass `null`: a dummy
- * hash with `params` (use the parameters your app hashes with) is spent, then false.
+ * hash with `params` (use the parameters your app hashes with) is spent, then false; so is an unusable
+ * (over-long) password, so neither path answers faster than a real check (R15).
  */
 export async function verifyPassword(
   password: string,
@@ -56,7 +57,13 @@ export async function verifyPassword(
   }
   const parsed = parsePhc(phc);
   const input = normalizedPassword(password);
-  if (parsed === null || input === null) return false;
+  if (parsed === null) return false; // A corrupt stored hash: our data, not an attacker's timing oracle.
+  if (input === null) {
+    // Unusable input (over the byte cap, not a string) still costs one hash: an early "false"
+    // would be faster than the unknown-user path and reveal which names exist (R15).
+    await spendDummyHash(params);
+    return false;
+  }
   const candidate = await scryptAsync(input, parsed.salt, parsed.hash.length, parsed.params);
   // Same length by construction; timingSafeEqual would throw otherwise, so check anyway.
   return candidate.length === parsed.hash.length && timingSafeEqual(candidate, parsed.hash);

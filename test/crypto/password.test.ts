@@ -176,6 +176,16 @@ describe("verifyPassword for an unknown user", () => {
   });
 });
 
+describe("verifyPassword for an unusable password", () => {
+  it("R15: spends a dummy hash before refusing an over-long password, like the unknown-user path", async () => {
+    // Parameters Node refuses prove a real scrypt runs: an early "false" would reveal the user exists.
+    const phc = await hashPassword("correct horse battery staple", fast);
+    await assert.rejects(verifyPassword("x".repeat(2000), phc, { ln: 16, r: 1, p: 1 }), {
+      code: "ERR_CRYPTO_INVALID_SCRYPT_PARAMS",
+    });
+  });
+});
+
 describe("needsRehash", () => {
   const stored = (params: string) => `$scrypt$${params}$${b64(randomBytes(16))}$${b64(randomBytes(32))}`;
 
