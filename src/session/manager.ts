@@ -50,7 +50,7 @@ export interface SessionSnapshot<D extends SessionData = SessionData> {
 export interface SessionManager<D extends SessionData = SessionData> {
   /** Loads the session, runs fn, commits, sets the headers; resolves with fn's result. Send the response after. */
   withSession<T>(req: IncomingMessage, res: ServerResponse, fn: (session: Session<D>) => T | Promise<T>): Promise<T>;
-  /** The request's session without locking, saving or setting any header; null when there is none. */
+  /** The session without locking, saving or setting headers (add `Cache-Control: no-store` yourself); null if none. */
   peek(req: IncomingMessage): Promise<SessionSnapshot<D> | null>;
   /** Deletes every session of the user (password change), except `options.except` if given; returns how many. */
   destroyAllForUser(userId: string, options?: { except?: Session<D> }): Promise<number>;

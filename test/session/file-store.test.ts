@@ -5,9 +5,11 @@ import { afterEach, beforeEach, describe, it } from "node:test";
 import { randomToken } from "../../src/crypto/random.ts";
 import { HttpError } from "../../src/http/http-error.ts";
 import { FileStore, type FileStoreOptions, type ReapTimers } from "../../src/session/file-store.ts";
-import { storeKeyOf } from "../../src/session/manager.ts";
+import { sign } from "../../src/cookies/sign.ts";
+import { createSessionManager, storeKeyOf } from "../../src/session/manager.ts";
 import { generateSessionId } from "../../src/session/session-id.ts";
 import { createClock, type TestClock } from "../helpers/clock.ts";
+import { CookieJar, secret, visit } from "./manager-helpers.ts";
 import { faultyFs, makeTempDir, recordingFs, removeDir } from "./fs-helpers.ts";
 import { sampleRecord, storeContract } from "./store-contract.ts";
 
@@ -84,6 +86,27 @@ describe("FileStore", () => {
         assert.match(path.basename(touched), /^[0-9a-f]{64}(\.session|\.[0-9a-f]{16}\.tmp)$/);
       }
       assert.deepEqual(fs.readdirSync(path.dirname(dir)).filter((name) => name === "passwd"), []);
+    });
+
+    it("R04: behind the session manager, a forged cookie value never reaches the file system at all", async () => {
+      const { fileSystem, paths } = recordingFs();
+      const sessions = createSessionManager({ store: makeStore({ fileSystem }), secrets: [secret], now: clock.now });
+      const forged = ["../../../../etc/passwd", "..%2F..%2Fetc%2Fpasswd", "/etc/shadow", "x".repeat(4000),
+        generateSessionId(), sign("../../etc/passwd", randomToken()), `${generateSessionId()}.forgedsignature`];
+      for (const value of forged) {
+        const jar = new CookieJar();
+        jar.set("sid", encodeURIComponent(value));
+        await visit(sessions, jar, (session) => session.userId);
+      }
+      assert.deepEqual(paths, []);
+      // A genuine but unknown ID costs one lookup, by keyed hash, and is not adopted.
+      const jar = new CookieJar();
+      const unknown = generateSessionId();
+      jar.set("sid", encodeURIComponent(sign(unknown, secret)));
+      assert.equal((await visit(sessions, jar, (session) => session.id !== unknown && session.isNew)).result, true);
+      assert.equal(paths.length, 1);
+      assert.match(path.basename(paths[0]!), sessionFileRegExp);
+      assert.deepEqual(listing(), []);
     });
 
     it("creates a missing folder on the first write, readable only by its owner", async () => {

@@ -18,12 +18,12 @@ describe("MemoryStore", () => {
     for (const key of ["a", "c", "d"]) assert.notEqual(await store.get(key), null);
   });
 
-  it("stays at maxEntries under a flood of 100k new visitors", async () => {
+  it("stays at maxEntries under a flood of new visitors", async () => {
     const clock = createClock();
     const store = new MemoryStore({ now: clock.now });
-    for (let i = 0; i < 100_000; i++) await store.set(`visitor-${i}`, sampleRecord(clock));
+    for (let i = 0; i < 25_000; i++) await store.set(`visitor-${i}`, sampleRecord(clock));
     assert.equal(store.size, 10_000);
-    assert.notEqual(await store.get("visitor-99999"), null);
+    assert.notEqual(await store.get("visitor-24999"), null);
     assert.equal(await store.get("visitor-0"), null);
   });
 
