@@ -6,11 +6,12 @@
 // file name as associated data, so swapping two files makes both unreadable (R12). Bad input: a corrupt,
 // truncated, tampered or foreign file is "no session" (logged once, removed); a failed write or delete
 // (EACCES, ENOSPC, EROFS, ...) is HttpError 503 and leaves the previous file intact.
-import { createHmac, randomBytes } from "node:crypto";
+import { createHmac } from "node:crypto";
 import * as fsPromises from "node:fs/promises";
 import { join } from "node:path";
 import { assertSecretLooksRandom, deriveKey } from "../crypto/keys.ts";
 import type { Sealer } from "../crypto/seal.ts";
+import { writeFileAtomic } from "../files/atomic-write.ts";
 import { HttpError } from "../http/http-error.ts";
 import { parseSessionFile, serializeSessionFile } from "./session-file.ts";
 import type { SessionRecord, SessionStore } from "./store.ts";
@@ -40,7 +41,7 @@ export interface FileStoreOptions {
 }
 
 const fileExtension = ".session";
-const tempExtension = ".tmp";
+const tempExtension = ".tmp"; // what writeFileAtomic names its temporary files with
 const sessionFileNameRegExp = /^[0-9a-f]{64}\.session$/; // hex HMAC-SHA256 + extension
 const defaultReapIntervalMs = 10 * 60_000; // expired files cost disk only; no need to hurry
 const staleTempMs = 5 * 60_000; // a temp file this old belongs to a write that crashed
@@ -213,34 +214,18 @@ export class FileStore implements SessionStore {
   }
 
   async #writeAtomically(name: string, text: string): Promise<void> {
-    // A unique temp name per write: two processes writing the same session never share a temp file.
-    const tempPath = join(this.#dir, `${name}.${randomBytes(8).toString("hex")}${tempExtension}`);
+    const options = { fileSystem: this.#fs }; // writeFileAtomic leaves temp files ending in ".tmp"
     try {
-      await this.#writeFileDurably(tempPath, text);
-      // Atomic on POSIX: readers see the old file or the new one. (The folder isn't fsync'd: after a
-      // power cut the rename itself may be lost, which leaves the old version, never a torn one.)
-      await this.#fs.rename(tempPath, this.#path(name));
+      try {
+        await writeFileAtomic(this.#path(name), text, options);
+      } catch (error) {
+        if (errorCode(error) !== "ENOENT") throw error;
+        await this.#fs.mkdir(this.#dir, { recursive: true, mode: 0o700 }); // first write: create the folder
+        await writeFileAtomic(this.#path(name), text, options);
+      }
       this.#lastFailureCode = undefined;
     } catch (error) {
-      await this.#fs.unlink(tempPath).catch(() => {});
       throw this.#unavailable("write", error);
-    }
-  }
-
-  async #writeFileDurably(tempPath: string, text: string): Promise<void> {
-    let handle: fsPromises.FileHandle;
-    try {
-      handle = await this.#fs.open(tempPath, "wx", 0o600); // "wx": never follow or reuse an existing file
-    } catch (error) {
-      if (errorCode(error) !== "ENOENT") throw error;
-      await this.#fs.mkdir(this.#dir, { recursive: true, mode: 0o700 }); // first write: create the folder
-      handle = await this.#fs.open(tempPath, "wx", 0o600);
-    }
-    try {
-      await handle.writeFile(text, "utf8");
-      await handle.sync(); // on disk before the rename makes it visible: a power cut can't leave it empty
-    } finally {
-      await handle.close();
     }
   }
 

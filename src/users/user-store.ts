@@ -8,7 +8,7 @@
 import * as nodeFs from "node:fs/promises";
 import path from "node:path";
 import { HttpError } from "../http/http-error.ts";
-import { writeFileAtomic, type AtomicWriteFileSystem } from "./atomic-write.ts";
+import { writeFileAtomic, type AtomicWriteFileSystem } from "../files/atomic-write.ts";
 import { isCount, parseUsersFile, serializeUsersFile, type User } from "./user-file.ts";
 import { cleanUsername, usernameKey, validateUsername } from "./username.ts";
 

@@ -4,7 +4,7 @@ import fs from "node:fs";
 import * as fsPromises from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { writeFileAtomic, type AtomicWriteFileSystem } from "../../src/users/atomic-write.ts";
+import { writeFileAtomic, type AtomicWriteFileSystem } from "../../src/files/atomic-write.ts";
 
 let dir: string;
 beforeEach(() => {
