@@ -9,7 +9,7 @@
 import { randomBytes } from "node:crypto";
 import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
 import path from "node:path";
-import { assertStrongSecret } from "../cookies/sign.ts";
+import { assertStrongSecret } from "../crypto/secret-strength.ts";
 import { randomToken } from "../crypto/random.ts";
 
 /** At least one secret; the first one signs or seals, the others only verify or unseal. */

@@ -7,27 +7,14 @@
 // with `maxmem` computed, and its synchronous throw on bad parameters turned into a rejected promise.
 // A short secret or an invalid parameter is a programmer error: TypeError (rejection when async).
 import { createHmac, hkdfSync, scrypt } from "node:crypto";
+import { assertStrongSecret } from "./secret-strength.ts";
 
 export const keyBytes = 32; // AES-256 and HMAC-SHA256 keys
-const minSecretBytes = 32; // a secret must carry a full key's worth of entropy
-const minDistinctCharacters = 8; // "aaaa…" or "abcabc…" is long but guessable
 const minSaltBytes = 16; // OWASP Password Storage CS; RFC 7914 leaves it to us
-
-/** Throws a TypeError unless `secret` looks like ≥ 32 bytes of random data. Never echoes the secret. */
-export function assertSecretLooksRandom(secret: unknown, name = "secret"): asserts secret is string {
-  if (typeof secret !== "string" || Buffer.byteLength(secret, "utf8") < minSecretBytes) {
-    throw new TypeError(
-      `${name} is invalid: must be at least ${minSecretBytes} bytes of random data (generate one with randomToken())`,
-    );
-  }
-  if (new Set(secret).size < minDistinctCharacters) {
-    throw new TypeError(`${name} is invalid: it looks low-entropy (too few distinct characters); use randomToken()`);
-  }
-}
 
 /** HKDF-SHA256(ikm = secret, salt = none, info = purpose) → 32 bytes (RFC 5869 §2). */
 export function deriveKey(secret: string, purpose: string): Buffer {
-  assertSecretLooksRandom(secret);
+  assertStrongSecret(secret, "secret");
   if (typeof purpose !== "string" || purpose === "") {
     throw new TypeError(`key "purpose" is invalid: must be a non-empty string (the HKDF "info", RFC 5869 §3.2)`);
   }

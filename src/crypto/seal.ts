@@ -7,7 +7,8 @@
 // (SP 800-38D §8.3): the sealer counts and throws before that (R12). `unseal` never throws: anything
 // malformed, truncated, tampered, sealed with an unknown key or for other associated data → null.
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { assertSecretLooksRandom, deriveKey, keyId } from "./keys.ts";
+import { deriveKey, keyId } from "./keys.ts";
+import { assertStrongSecret } from "./secret-strength.ts";
 
 export interface Sealer {
   seal(plaintext: string, associatedData?: string): string;
@@ -39,7 +40,7 @@ export function createSealer(secrets: readonly string[], options: SealerOptions 
     );
   }
   const keys = secrets.map((secret, index) => {
-    assertSecretLooksRandom(secret, `sealer secret #${index + 1}`); // names which one, never shows it
+    assertStrongSecret(secret, `sealer secrets[${index}]`); // names which one, never shows it
     const key = deriveKey(secret, purpose);
     return { id: keyId(key), key };
   });

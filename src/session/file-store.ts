@@ -9,7 +9,8 @@
 import { createHmac } from "node:crypto";
 import * as fsPromises from "node:fs/promises";
 import { join } from "node:path";
-import { assertSecretLooksRandom, deriveKey } from "../crypto/keys.ts";
+import { deriveKey } from "../crypto/keys.ts";
+import { assertStrongSecret } from "../crypto/secret-strength.ts";
 import type { Sealer } from "../crypto/seal.ts";
 import { writeFileAtomic } from "../files/atomic-write.ts";
 import { HttpError } from "../http/http-error.ts";
@@ -71,7 +72,7 @@ export class FileStore implements SessionStore {
     if (typeof dir !== "string" || dir === "") {
       throw new TypeError(`FileStore "dir" is invalid: must be a folder path`);
     }
-    assertSecretLooksRandom(nameKey, `FileStore "nameKey"`);
+    assertStrongSecret(nameKey, "FileStore nameKey");
     if (!Number.isSafeInteger(reapIntervalMs) || reapIntervalMs < 0) {
       throw new TypeError(`FileStore "reapIntervalMs" is invalid: must be a whole number of milliseconds (0: off)`);
     }

@@ -9,7 +9,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parseCookies } from "../cookies/parse.ts";
 import { clearCookie, serializeCookie, type CookieOptions } from "../cookies/serialize.ts";
-import { assertSecrets, sign, unsign } from "../cookies/sign.ts";
+import { sign, unsign } from "../cookies/sign.ts";
+import { assertSecrets } from "../crypto/secret-strength.ts";
 import { isWellFormedSessionId, sha256Base64url, storeKeyOf } from "./session-id.ts";
 
 export interface SessionCookieSettings {

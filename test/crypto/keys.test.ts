@@ -41,12 +41,15 @@ describe("deriveKey", () => {
     assert.deepEqual(a, deriveKey(secret, "session-files"));
   });
 
+  // The rules themselves are tested in secret-strength.test.ts; here: deriveKey applies them.
+  const hint = "; generate one with: " +
+    `node -e "console.log(require('node:crypto').randomBytes(32).toString('base64url'))"`;
   const weakSecrets: [string, unknown, string][] = [
-    ["an empty secret", "", "secret is invalid: must be at least 32 bytes of random data (generate one with randomToken())"],
-    ["a 31-byte secret", "a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p", "secret is invalid: must be at least 32 bytes of random data (generate one with randomToken())"],
-    ["a non-string", 12345, "secret is invalid: must be at least 32 bytes of random data (generate one with randomToken())"],
-    ["a long repeated character", "a".repeat(64), "secret is invalid: it looks low-entropy (too few distinct characters); use randomToken()"],
-    ["a long repeated word", "secret".repeat(10), "secret is invalid: it looks low-entropy (too few distinct characters); use randomToken()"],
+    ["an empty secret", "", `secret "secret" is invalid: must be a non-empty string${hint}`],
+    ["a 31-byte secret", "a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p", `secret "secret" is invalid: must be at least 32 bytes, got 31 (RFC 2104 §3)${hint}`],
+    ["a non-string", 12345, `secret "secret" is invalid: must be a non-empty string${hint}`],
+    ["a long repeated character", "a".repeat(64), `secret "secret" is invalid: has fewer than 8 distinct characters, so it is not random${hint}`],
+    ["a long repeated word", "secret".repeat(10), `secret "secret" is invalid: has fewer than 8 distinct characters, so it is not random${hint}`],
   ];
   for (const [label, weak, message] of weakSecrets) {
     it(`refuses ${label} without echoing it`, () => {

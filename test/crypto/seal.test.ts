@@ -179,11 +179,13 @@ describe("createSealer", () => {
     assert.equal(plaintext.toString("utf8"), '{"views":1}');
   });
 
+  const hint = "; generate one with: " +
+    `node -e "console.log(require('node:crypto').randomBytes(32).toString('base64url'))"`;
   const badOptions: [string, () => unknown, string][] = [
     ["no secrets", () => createSealer([]), 'sealer "secrets" is invalid: must be a non-empty list (the first one seals)'],
-    ["a short secret", () => createSealer(["too short"]), "sealer secret #1 is invalid: must be at least 32 bytes of random data (generate one with randomToken())"],
-    ["a non-string secret", () => createSealer([secretA, 7 as unknown as string]), "sealer secret #2 is invalid: must be at least 32 bytes of random data (generate one with randomToken())"],
-    ["a low-entropy secret", () => createSealer(["x".repeat(40)]), "sealer secret #1 is invalid: it looks low-entropy (too few distinct characters); use randomToken()"],
+    ["a short secret", () => createSealer(["too short"]), `secret "sealer secrets[0]" is invalid: must be at least 32 bytes, got 9 (RFC 2104 §3)${hint}`],
+    ["a non-string secret", () => createSealer([secretA, 7 as unknown as string]), `secret "sealer secrets[1]" is invalid: must be a non-empty string${hint}`],
+    ["a low-entropy secret", () => createSealer(["x".repeat(40)]), `secret "sealer secrets[0]" is invalid: has fewer than 8 distinct characters, so it is not random${hint}`],
     ["an empty purpose", () => createSealer([secretA], { purpose: "" }), 'key "purpose" is invalid: must be a non-empty string (the HKDF "info", RFC 5869 §3.2)'],
     ["maxMessagesPerKey 0", () => createSealer([secretA], { maxMessagesPerKey: 0 }), 'sealer "maxMessagesPerKey" is invalid: must be a whole number from 1 to 2^32 (NIST SP 800-38D §8.3)'],
     ["maxMessagesPerKey 1.5", () => createSealer([secretA], { maxMessagesPerKey: 1.5 }), 'sealer "maxMessagesPerKey" is invalid: must be a whole number from 1 to 2^32 (NIST SP 800-38D §8.3)'],

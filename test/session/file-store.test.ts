@@ -331,7 +331,7 @@ describe("FileStore", () => {
   describe("configuration", () => {
     const invalid: Array<[string, Partial<FileStoreOptions>, string]> = [
       ["an empty dir", { dir: "" }, `FileStore "dir" is invalid: must be a folder path`],
-      ["a short nameKey", { nameKey: "short" }, `FileStore "nameKey" is invalid: must be at least 32 bytes of random data (generate one with randomToken())`],
+      ["a short nameKey", { nameKey: "short" }, `secret "FileStore nameKey" is invalid: must be at least 32 bytes, got 5 (RFC 2104 §3); generate one with: node -e "console.log(require('node:crypto').randomBytes(32).toString('base64url'))"`],
       ["a negative reapIntervalMs", { reapIntervalMs: -1 }, `FileStore "reapIntervalMs" is invalid: must be a whole number of milliseconds (0: off)`],
     ];
     for (const [name, change, message] of invalid) {
