@@ -30,11 +30,11 @@ interface ParsedHash {
   hash: Buffer;
 }
 
-/** Hashes a password into a PHC string. Rejects (never truncates) passwords over 1024 bytes. */
+/** Hashes a password into a PHC string. Rejects (never truncates) passwords over 1024 bytes or with NUL. */
 export async function hashPassword(password: string, params: ScryptParams = defaultScryptParams): Promise<string> {
   const input = normalizedPassword(password);
   if (input === null) {
-    throw new TypeError(`password is invalid: must be a string of at most ${maxPasswordBytes} bytes in UTF-8`);
+    throw new TypeError(`password is invalid: must be a string of at most ${maxPasswordBytes} bytes in UTF-8, without NUL`);
   }
   const salt = randomBytes(saltBytes);
   const hash = await scryptAsync(input, salt, hashBytes, params);
@@ -89,6 +89,9 @@ export function needsRehash(phc: string, params: ScryptParams = defaultScryptPar
 function normalizedPassword(password: unknown): string | null {
   // UTF-16 length ≤ UTF-8 length, so this bounds the cost of normalize() before measuring bytes.
   if (typeof password !== "string" || password.length > maxPasswordBytes) return null;
+  // scrypt keys an HMAC with the password, and HMAC pads short keys with zero bytes, so "pw" and
+  // "pw\0" would be the same password. No real password has a NUL (registration refuses controls).
+  if (password.includes("\0")) return null;
   const normalized = password.normalize("NFKC");
   return Buffer.byteLength(normalized, "utf8") > maxPasswordBytes ? null : normalized;
 }

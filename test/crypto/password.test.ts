@@ -13,7 +13,7 @@ import {
 
 const b64 = (bytes: Buffer) => bytes.toString("base64").replace(/=+$/, "");
 const fastPhcRegExp = /^\$scrypt\$ln=10,r=8,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/;
-const tooLongMessage = "password is invalid: must be a string of at most 1024 bytes in UTF-8";
+const tooLongMessage = "password is invalid: must be a string of at most 1024 bytes in UTF-8, without NUL";
 
 describe("hashPassword and verifyPassword at the default parameters", () => {
   it("R14: hash with N=2^17, r=8, p=1 as a PHC string, async, and verify it", async () => {
@@ -93,6 +93,13 @@ describe("hashPassword and verifyPassword", () => {
       assert.equal(await verifyPassword(password, phc), false);
     });
   }
+
+  it("refuses a NUL, which would make \"pw\" and \"pw\\0\" the same key to scrypt's HMAC", async () => {
+    const phc = await hashPassword("correct horse battery staple", fast);
+    assert.equal(await verifyPassword("correct horse battery staple\0", phc), false);
+    assert.equal(await verifyPassword("correct horse battery staple\0\0", phc), false);
+    await assert.rejects(hashPassword("pass\0word is long enough", fast), { name: "TypeError", message: tooLongMessage });
+  });
 
   it("rejects a non-string password with a TypeError (a rejected promise)", async () => {
     await assert.rejects(hashPassword(undefined as unknown as string, fast), { name: "TypeError", message: tooLongMessage });
