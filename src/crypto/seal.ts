@@ -2,7 +2,7 @@
 // fresh random 96-bit IV per message. Text format, base64url parts: `v1.<keyId>.<iv>.<ciphertext>.<tag>`.
 // Keys come from the secrets through HKDF once, here, never per message. The first secret seals, every
 // secret unseals (rotation: put the new secret first, keep the old ones until their files expire).
-// Optional associated data binds a message to its context, e.g. a session file to its store key, so
+// Optional associated data binds a message to its context, e.g. a session file to its file name, so
 // swapping two users' files makes both unreadable. Random IVs allow at most 2^32 messages per key
 // (SP 800-38D §8.3): the sealer counts and throws before that (R12). `unseal` never throws: anything
 // malformed, truncated, tampered, sealed with an unknown key or for other associated data → null.

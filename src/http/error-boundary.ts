@@ -1,13 +1,13 @@
 // Wraps a request handler so that nothing it throws or rejects with can crash the process.
 // HttpError → its status and public message (text, or JSON when Accept prefers it); anything else →
-// logged, then a generic 500 "Internal Server Error" (RFC 9110 §15.6.1). If the response had already
-// started, the connection is destroyed: a half-sent body must not look complete to the client.
+// logged, then a generic 500 "Internal Server Error" (RFC 9110 §15.6.1); either with no-store. If the
+// response had already started, the connection is destroyed: a half-sent body must not look complete.
 // Pitfall: an async handler's rejection is an unhandled rejection, and Node ≥ 15 exits on those;
 // and `res.end(err.message)` leaks internals to the client.
 // Bad input: the log line names the method and path only, never the query (codes, tokens) or headers.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { HttpError } from "./http-error.ts";
-import { sendError } from "./respond.ts";
+import { resetHeadersForError, sendError } from "./respond.ts";
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -15,13 +15,6 @@ export interface ErrorBoundaryOptions {
   /** Where unexpected errors go; defaults to console.error. */
   log?: (message: string, error?: unknown) => void;
 }
-
-// Headers that describe the failed response's body; the error response has its own.
-// Others (Set-Cookie, Cache-Control, Vary, CORS) stay: a cross-origin client must still read the error.
-const representationHeaders = [
-  "content-type", "content-length", "content-encoding", "content-language", "content-disposition",
-  "content-range", "etag", "last-modified", "location", "transfer-encoding",
-];
 
 export function withErrorBoundary(
   handler: RequestHandler,
@@ -54,7 +47,7 @@ function handleError(
       res.destroy(); // The status line is gone; cutting the connection is the only honest signal.
       return;
     }
-    for (const name of representationHeaders) res.removeHeader(name);
+    resetHeadersForError(res);
     if (error instanceof HttpError) sendError(req, res, error.status, error.publicMessage, error.headers);
     else sendError(req, res, 500, "Internal Server Error");
   } catch (failure) {

@@ -8,7 +8,7 @@
 import type { ServerResponse } from "node:http";
 import type { RequestHandler } from "./error-boundary.ts";
 import { HttpError } from "./http-error.ts";
-import { sendJson, type ResponseHeaders } from "./respond.ts";
+import { resetHeadersForError, sendJson, type ResponseHeaders } from "./respond.ts";
 
 export function sendJsonError(res: ServerResponse, status: number, message: string, headers?: ResponseHeaders): void {
   sendJson(res, status, { error: message }, headers);
@@ -22,6 +22,7 @@ export function withJsonErrors(handler: RequestHandler): RequestHandler {
     } catch (error) {
       // Too late to choose the body once the status line is out: the error boundary cuts the connection.
       if (!(error instanceof HttpError) || res.headersSent) throw error;
+      resetHeadersForError(res); // what the handler set up for its answer doesn't describe this one
       sendJsonError(res, error.status, error.publicMessage, error.headers);
     }
   };

@@ -1,4 +1,5 @@
-// Send a complete response: text, HTML, JSON, 204, redirect, or an error message.
+// Send a complete response: text, HTML, JSON, 204, redirect, or an error message (resetHeadersForError()
+// first when the error replaces a response a handler had begun: its headers don't describe the error).
 // Each sets Content-Type with charset=utf-8 and an exact Content-Length (RFC 9110 §8.3, §8.6), plus
 // the baseline security headers; HEAD requests get the same headers and no body (node:http drops it).
 // Pitfall: a helper that calls setHeader("Set-Cookie"/"Cache-Control") would silently replace the
@@ -51,6 +52,23 @@ export function redirect(res: ServerResponse, location: string, status = 303, he
   res.setHeader("Location", location);
   // A short body for clients that do not follow redirects (as Express does).
   send(res, status, "text/plain; charset=utf-8", `Redirecting to ${location}`, headers);
+}
+
+// Headers that describe the body a failed handler was preparing; an error sent instead has its own.
+const representationHeaders = [
+  "content-type", "content-length", "content-encoding", "content-language", "content-disposition",
+  "content-range", "etag", "last-modified", "location", "transfer-encoding",
+];
+
+/**
+ * Before answering an error in place of a response a handler had begun: removes that response's
+ * Content-*, ETag, Last-Modified and Location, and sets `Cache-Control: no-store`, so no cache keeps the
+ * error under the handler's max-age. Set-Cookie, Vary and CORS headers stay (a cross-origin client must
+ * still read the error; a cookie already set matches what the store holds).
+ */
+export function resetHeadersForError(res: ServerResponse): void {
+  for (const name of representationHeaders) res.removeHeader(name);
+  res.setHeader("Cache-Control", "no-store");
 }
 
 /** An error status with a public message: JSON `{ "error": message }` when Accept prefers it, else text. */

@@ -17,7 +17,7 @@ export interface StaticFileOptions {
   root: string;
   /** The file's path below `root` exactly as in the URL, still percent-encoded ("css/app.css"). */
   urlPath: string;
-  /** How long browsers may reuse the file without asking; 0 means "ask every time" (no-cache). */
+  /** How long browsers may reuse the file without asking; 0 means "ask every time" (no-cache). Ignored when `res` already has a Cache-Control. */
   maxAgeSeconds: number;
 }
 
@@ -57,7 +57,10 @@ export async function serveStaticFile(req: IncomingMessage, res: ServerResponse,
     const etag = `W/"${stats.size.toString(16)}-${Math.floor(stats.mtimeMs).toString(16)}"`;
     setSecurityHeaders(res);
     res.setHeader("Content-Type", contentTypes[path.extname(file).toLowerCase()] ?? "application/octet-stream");
-    res.setHeader("Cache-Control", maxAgeSeconds > 0 ? `public, max-age=${maxAgeSeconds}` : "no-cache");
+    // Kept if already set: a file behind a login carries the guard's `no-store` (R09), never `public`.
+    if (!res.hasHeader("Cache-Control")) {
+      res.setHeader("Cache-Control", maxAgeSeconds > 0 ? `public, max-age=${maxAgeSeconds}` : "no-cache");
+    }
     res.setHeader("ETag", etag);
     if (etagMatches(req.headers["if-none-match"], etag)) {
       res.statusCode = 304; // The browser's copy is current: headers only (RFC 9110 §15.4.5).

@@ -4,8 +4,8 @@
 // Writes are atomic (temp file, fsync, rename; R13): a crash or two processes writing at once leave the
 // old version or the new one, never a torn file. With a sealer, files are AES-256-GCM sealed with the
 // file name as associated data, so swapping two files makes both unreadable (R12). Bad input: a corrupt,
-// truncated, tampered or foreign file is "no session" (logged once, removed); a failed write or delete
-// (EACCES, ENOSPC, EROFS, ...) is HttpError 503 and leaves the previous file intact.
+// truncated, tampered or foreign file is "no session" (logged once, removed); a failed read, write or
+// delete (EACCES, ENOSPC, EROFS, ...) is HttpError 503 and leaves the previous file intact.
 import { createHmac } from "node:crypto";
 import * as fsPromises from "node:fs/promises";
 import { join } from "node:path";
@@ -132,7 +132,10 @@ export class FileStore implements SessionStore {
     return count;
   }
 
-  /** Removes expired and unreadable session files and stale temp files; returns how many files went. */
+  /**
+   * Removes expired and unreadable session files and stale temp files. Returns how many expired and
+   * temp files went; unreadable ones are removed (and logged) by the read itself, uncounted.
+   */
   reap(): Promise<number> {
     // One reap at a time: a slow disk must not pile up overlapping scans.
     this.#reaping ??= this.#reapOnce().finally(() => {

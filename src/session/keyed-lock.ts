@@ -24,6 +24,11 @@ export class KeyedLock {
     });
   }
 
+  /** True while a task for this key runs or waits: run(key) now would have to wait its turn. */
+  isHeld(key: string): boolean {
+    return this.#queues.has(key);
+  }
+
   /** How many keys are held right now (for tests and metrics). */
   get size(): number {
     return this.#queues.size;

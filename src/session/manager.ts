@@ -19,7 +19,7 @@ export { storeKeyOf } from "./session-id.ts";
 
 export interface SessionManagerOptions {
   store: SessionStore;
-  /** Cookie-signing secrets, each ≥ 32 random bytes; the first signs, all verify (rotation). */
+  /** Cookie-signing secrets, each ≥ 32 random bytes; the first signs, all verify (rotation). Copied at start-up. */
   secrets: readonly string[];
   /** express-session `name`; default "sid". Becomes `__Host-sid` over HTTPS. */
   cookieName?: string;
@@ -48,7 +48,10 @@ export interface SessionSnapshot<D extends SessionData = SessionData> {
 }
 
 export interface SessionManager<D extends SessionData = SessionData> {
-  /** Loads the session, runs fn, commits, sets the headers; resolves with fn's result. Send the response after. */
+  /**
+   * Loads the session, runs fn, commits, sets the headers; resolves with fn's result. Send the response
+   * after. One call at a time per request: a nested call rejects (TypeError) instead of deadlocking.
+   */
   withSession<T>(req: IncomingMessage, res: ServerResponse, fn: (session: Session<D>) => T | Promise<T>): Promise<T>;
   /** The session without locking, saving or setting headers (add `Cache-Control: no-store` yourself); null if none. */
   peek(req: IncomingMessage): Promise<SessionSnapshot<D> | null>;
@@ -65,7 +68,8 @@ interface InFlight {
 
 export function createSessionManager<D extends SessionData = SessionData>(options: SessionManagerOptions): SessionManager<D> {
   const { store, now = Date.now, saveUninitialized = false } = options;
-  if (typeof store?.get !== "function" || typeof store.set !== "function") {
+  const methods = ["get", "set", "destroy", "touch", "destroyByUser"] as const;
+  if (typeof store !== "object" || store === null || methods.some((method) => typeof store[method] !== "function")) {
     throw new TypeError(`session "store" is invalid: must implement SessionStore (get, set, destroy, touch, destroyByUser)`);
   }
   const timeouts = sessionTimeouts({
@@ -87,10 +91,13 @@ export function createSessionManager<D extends SessionData = SessionData>(option
     isSecureRequest: options.isSecureRequest ?? (() => false),
   });
   const lock = new KeyedLock();
+  // Requests inside withSession(): a nested call for one of them would queue behind itself for good.
+  const requestsInSession = new WeakSet<IncomingMessage>();
   const inFlight = new Set<InFlight>();
   const usersBeingDestroyed = new Map<string, number>(); // userId → destroyAllForUser calls running
 
-  async function run<T>(req: IncomingMessage, res: ServerResponse, id: string | null, cookiePresent: boolean,
+  // clearIfStale: answer a cookie that names no live session with a clearing Set-Cookie.
+  async function run<T>(req: IncomingMessage, res: ServerResponse, id: string | null, clearIfStale: boolean,
     storeKey: string | null, fn: (session: Session<D>) => T | Promise<T>): Promise<T> {
     const nowMs = now();
     const flight: InFlight = { session: null, revokedWhileLoading: null };
@@ -107,10 +114,11 @@ export function createSessionManager<D extends SessionData = SessionData>(option
         : new LiveSession<D>(id!, storeKey, record, nowMs);
       flight.session = session as LiveSession;
       const result = await fn(session);
-      await commit(req, res, session, cookiePresent);
+      await commit(req, res, session, clearIfStale);
       return result;
     } finally {
       inFlight.delete(flight);
+      requestsInSession.delete(req);
     }
   }
 
@@ -119,7 +127,7 @@ export function createSessionManager<D extends SessionData = SessionData>(option
     return usersBeingDestroyed.has(record.userId) || flight.revokedWhileLoading?.has(record.userId) === true;
   }
 
-  async function commit(req: IncomingMessage, res: ServerResponse, session: LiveSession<D>, cookiePresent: boolean): Promise<void> {
+  async function commit(req: IncomingMessage, res: ServerResponse, session: LiveSession<D>, clearIfStale: boolean): Promise<void> {
     const { loaded, loadedKey, nowMs } = session;
     if (session.destroyed || session.revoked) {
       if (loadedKey !== null) await store.destroy(loadedKey);
@@ -136,7 +144,7 @@ export function createSessionManager<D extends SessionData = SessionData>(option
       JSON.stringify(session.data) !== session.loadedDataJson;
     if (loaded === null || loadedKey === null) {
       if (changed || saveUninitialized) await save(req, res, session, storeKeyOf(session.id), nowMs);
-      else if (cookiePresent) cookie.clear(req, res); // a stale or forged cookie: tell the browser to drop it
+      else if (clearIfStale) cookie.clear(req, res); // a stale or forged cookie: tell the browser to drop it
       return;
     }
     const touch = isTouchDue(loaded, nowMs, timeouts);
@@ -157,11 +165,20 @@ export function createSessionManager<D extends SessionData = SessionData>(option
 
   return {
     withSession(req, res, fn) {
+      if (requestsInSession.has(req)) {
+        return Promise.reject(new TypeError("withSession() is already running for this request: a nested call " +
+          "would wait for its own session lock forever; pass the session object down instead"));
+      }
       res.setHeader("Cache-Control", "no-store"); // R09, set first: it holds even if fn throws
       const { verified, present } = cookie.readId(req);
+      requestsInSession.add(req);
       if (verified === null) return run(req, res, null, present, null, fn);
       const { id, storeKey } = verified;
-      return lock.run(storeKey, () => run(req, res, id, true, storeKey, fn));
+      // Queued behind another request of this session? If that one logs in or out, it deletes the
+      // record and tells the browser (new cookie or clearing one); clearing here as well would, if the
+      // browser handled this response last, delete the new login cookie.
+      const clearIfStale = !lock.isHeld(storeKey);
+      return lock.run(storeKey, () => run(req, res, id, clearIfStale, storeKey, fn));
     },
 
     async peek(req) {

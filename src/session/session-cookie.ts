@@ -1,11 +1,11 @@
 // Reading and writing the session cookie: `sid=<id>.<HMAC>` signed with the first secret, verified
 // against all (rotation, R11). Over HTTPS the name gets the `__Host-` prefix and `Secure` (R03):
 // browsers then refuse the cookie from plain HTTP or a sibling subdomain (RFC 6265bis §4.1.3.2).
-// Always HttpOnly (scripts can't read it) with an explicit SameSite (Lax by default).
-// Pitfall prevented: adopting whatever the browser sends. readId() yields an ID only if the signature
-// verifies and the ID has our exact shape; anything else (forged, tampered, truncated, "../", huge)
-// is `id: null` and goes nowhere near a store. Bad settings throw a TypeError at start-up.
-// Returning browsers cost no HMAC: values that verified are remembered (by their SHA-256) in a bounded map.
+// Always HttpOnly with an explicit SameSite (Lax by default). Pitfall prevented: adopting whatever the
+// browser sends. readId() yields an ID only if the signature verifies and the ID has our exact shape;
+// anything else (forged, tampered, truncated, "../", huge) is `verified: null` and goes nowhere near a
+// store. Bad settings throw a TypeError at start-up. The secrets are copied then (rotate by restarting
+// with the new list), so values that verified can be remembered (by SHA-256) in a bounded map: no HMAC.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parseCookies } from "../cookies/parse.ts";
 import { clearCookie, serializeCookie, type CookieOptions } from "../cookies/serialize.ts";
@@ -46,12 +46,13 @@ export class SessionCookie {
   readonly #secureName: string;
   // SHA-256(cookie value) → the ID it verified to, and its store key. Keyed by a hash, not the value: a Map lookup
   // compares strings with an early exit, which must never run over an attacker's guess of a cookie.
-  // Safe to remember: a value's signature can't stop being valid while these secrets are in use.
+  // Safe to remember: the secrets are a private frozen copy, so a value that verified once verifies
+  // for this instance's whole life (a caller editing its array can't revoke some values and not others).
   readonly #verified = new Map<string, VerifiedSessionId>();
 
   constructor(settings: SessionCookieSettings) {
     assertSecrets(settings.secrets);
-    this.#settings = settings;
+    this.#settings = { ...settings, secrets: Object.freeze([...settings.secrets]) };
     this.#plainName = settings.name;
     // __Host- demands Path=/ and no Domain; with either configured, __Secure- is the strongest prefix left.
     const prefix = settings.path === "/" && settings.domain === undefined ? "__Host-" : "__Secure-";
@@ -100,6 +101,8 @@ export class SessionCookie {
   /** Deletes the cookie in the browser: same name, Path and Domain, Max-Age=0 (R06). */
   clear(req: IncomingMessage, res: ServerResponse): void {
     const secure = this.#settings.isSecureRequest(req);
+    // SameSite=None needs Secure, so over HTTP we never set a cookie, and can't send a deletion either.
+    if (!secure && this.#settings.sameSite === "None") return;
     const name = secure ? this.#secureName : this.#plainName;
     setCookieHeader(res, name, clearCookie(name, this.#attributes(secure)));
   }

@@ -45,6 +45,12 @@ const handlers: Record<string, Handler> = {
     res.setHeader("Location", "/somewhere");
     throw new Error("failed while preparing");
   },
+  "/cacheable-then-throw": (_req, res) => {
+    res.setHeader("Cache-Control", "public, max-age=3600");
+    res.setHeader("ETag", '"v1"');
+    res.setHeader("Last-Modified", "Wed, 01 Jan 2025 00:00:00 GMT");
+    throw new HttpError(503, "Try again later");
+  },
   "/bad-error-header": () => {
     throw new HttpError(400, "Bad", { headers: { "X-Bad": "a\r\nb" } });
   },
@@ -154,6 +160,16 @@ describe("withErrorBoundary", () => {
     assert.equal(response.headers.get("location"), null);
     assert.deepEqual(response.headers.getSetCookie(), ["sid=abc; Path=/"]);
     assert.equal(await response.text(), "Internal Server Error");
+  });
+
+  it("never lets a cache keep an error: Cache-Control becomes no-store, the failed response's validators go", async () => {
+    // A shared cache would otherwise serve this 503 for an hour, under the handler's max-age.
+    const response = await fetch(`${server.url}/cacheable-then-throw`);
+    assert.equal(response.status, 503);
+    assert.equal(response.headers.get("cache-control"), "no-store");
+    assert.equal(response.headers.get("etag"), null);
+    assert.equal(response.headers.get("last-modified"), null);
+    assert.equal(await response.text(), "Try again later");
   });
 
   it("closes the connection, logged, when even the error response cannot be sent", async () => {

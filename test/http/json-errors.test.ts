@@ -26,6 +26,14 @@ const handlers: Record<string, Handler> = {
     throw new HttpError(400, "too late to say so");
   },
   "/unauthorized": (_req, res) => sendJsonError(res, 401, "Not signed in"),
+  "/prepared-then-throw": (_req, res) => {
+    res.setHeader("Set-Cookie", "theme=dark; Path=/");
+    res.setHeader("Cache-Control", "public, max-age=3600");
+    res.setHeader("Content-Disposition", 'attachment; filename="report.json"');
+    res.setHeader("Location", "/reports/1");
+    res.setHeader("ETag", '"v1"');
+    throw new HttpError(409, "Report already exists");
+  },
 };
 
 describe("withJsonErrors", () => {
@@ -77,6 +85,17 @@ describe("withJsonErrors", () => {
       const response = await fetch(`${server.url}/half-sent`);
       await response.text();
     });
+  });
+
+  it("drops the failed response's headers (download, Location, ETag) and makes the error uncacheable, keeping Set-Cookie", async () => {
+    const response = await fetch(`${server.url}/prepared-then-throw`, { redirect: "manual" });
+    assert.equal(response.status, 409);
+    assert.equal(response.headers.get("content-disposition"), null);
+    assert.equal(response.headers.get("location"), null);
+    assert.equal(response.headers.get("etag"), null);
+    assert.equal(response.headers.get("cache-control"), "no-store");
+    assert.deepEqual(response.headers.getSetCookie(), ["theme=dark; Path=/"]);
+    assert.deepEqual(await response.json(), { error: "Report already exists" });
   });
 
   it("sendJsonError sends `{ error }` with the status", async () => {

@@ -70,6 +70,11 @@ describe("serveStaticFile", () => {
           const urlPath = traversalAttempts[Number(caseMatch[1])] ?? "";
           return serveStaticFile(req, res, { root, urlPath, maxAgeSeconds: 3600 });
         }
+        if (url.startsWith("/private/")) {
+          // A file only signed-in users may fetch: the guard's `no-store` (R09) must survive.
+          res.setHeader("Cache-Control", "no-store");
+          return serveStaticFile(req, res, { root, urlPath: url.slice("/private/".length), maxAgeSeconds: 3600 });
+        }
         if (url.startsWith("/no-cache/")) {
           return serveStaticFile(req, res, { root, urlPath: url.slice("/no-cache/".length), maxAgeSeconds: 0 });
         }
@@ -124,6 +129,13 @@ describe("serveStaticFile", () => {
 
   it("sends Cache-Control: no-cache when maxAgeSeconds is 0", async () => {
     assert.equal((await fetch(`${server.url}/no-cache/app.css`)).headers.get("cache-control"), "no-cache");
+  });
+
+  it("R09: keeps a Cache-Control already on the response (a session guard's no-store) instead of making it public", async () => {
+    const response = await fetch(`${server.url}/private/app.css`);
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("cache-control"), "no-store");
+    assert.equal(await response.text(), "body { color: red }\n");
   });
 
   it("answers 405 with Allow: GET, HEAD for other methods", async () => {

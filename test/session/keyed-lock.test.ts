@@ -63,6 +63,18 @@ describe("KeyedLock", () => {
     assert.equal(await lock.run("k", async () => "still usable"), "still usable");
   });
 
+  it("isHeld() says whether run(key) would have to wait", async () => {
+    const lock = new KeyedLock();
+    const held = gate();
+    assert.equal(lock.isHeld("a"), false);
+    const task = lock.run("a", () => held.promise);
+    assert.equal(lock.isHeld("a"), true);
+    assert.equal(lock.isHeld("b"), false);
+    held.open();
+    await task;
+    assert.equal(lock.isHeld("a"), false);
+  });
+
   it("keeps no entry for idle keys (bounded by what is running)", async () => {
     const lock = new KeyedLock();
     const held = gate();

@@ -62,6 +62,38 @@ describe("session manager: regenerate (R05)", () => {
   });
 });
 
+describe("session manager: requests racing a login", () => {
+  it("a request queued behind the login finds the old session gone but sends no clearing cookie", async () => {
+    // Otherwise, if the browser handles its response after the login's, it deletes the new cookie
+    // and the user is signed out a moment after signing in.
+    const { sessions } = harness();
+    const browser = new CookieJar();
+    await visit(sessions, browser, countView);
+    const loginHeld = gate();
+    const login = visit(sessions, browser, async (session) => {
+      await loginHeld.promise; // e.g. a slow store write
+      session.userId = "ada";
+      session.regenerate();
+    });
+    const parallel = visit(sessions, browser, (session) => session.userId); // same (old) cookie
+    loginHeld.open();
+    assert.equal((await login).setCookie.length, 1);
+    const { result, setCookie } = await parallel;
+    assert.equal(result, null); // the pre-login ID opens nothing (R05)
+    assert.deepEqual(setCookie, []);
+    assert.equal((await visit(sessions, browser, (session) => session.userId)).result, "ada");
+  });
+
+  it("a stale cookie on its own is still cleared", async () => {
+    const { sessions, memory } = harness();
+    const browser = new CookieJar();
+    await visit(sessions, browser, countView);
+    await memory.close(); // the store forgot every session
+    const { setCookie } = await visit(sessions, browser, (session) => session.isNew);
+    assert.match(setCookie[0] ?? "", /^sid=; Max-Age=0;/);
+  });
+});
+
 describe("session manager: destroy (R06)", () => {
   it("R06: logout deletes the stored session and clears the cookie with the same name and Path", async () => {
     const { sessions, memory } = harness();

@@ -129,6 +129,24 @@ describe("session manager: saving", () => {
     });
   });
 
+  it("refuses a nested withSession() for the same request instead of waiting for its own lock forever", async () => {
+    const { sessions } = harness();
+    const jar = new CookieJar();
+    await visit(sessions, jar, countView);
+    const req = fakeRequest({ cookie: jar.header() });
+    const res = new ServerResponse(req);
+    const inner = await sessions.withSession(req, res, async (session) => {
+      countView(session);
+      return sessions.withSession(req, res, countView).then(() => "nested call ran", (error: unknown) => error);
+    });
+    assert.ok(inner instanceof TypeError);
+    assert.equal(inner.message, "withSession() is already running for this request: a nested call would wait " +
+      "for its own session lock forever; pass the session object down instead");
+    // The outer call committed, and the session is free for the next request.
+    assert.equal((await visit(sessions, jar, countView)).result, 3);
+    assert.equal((await sessions.withSession(req, new ServerResponse(req), countView)), 4); // one after another is fine
+  });
+
   it("peek() reads the session without saving, touching or setting a cookie", async () => {
     const { sessions, store, clock } = harness();
     const jar = new CookieJar();
@@ -265,6 +283,18 @@ describe("session manager: cookie", () => {
     assert.match(setCookie[0]!, /^__Secure-sid=.*; Domain=example\.com; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
   });
 
+  it("with SameSite=None, a cookie sent over plain HTTP (never one of ours) is ignored, not a 500", async () => {
+    // SameSite=None cookies exist only with Secure, so no clearing cookie can be sent over HTTP either.
+    const { sessions } = harness({ isSecureRequest: (req) => req.headers["x-test-https"] === "1", cookie: { sameSite: "None" } });
+    const jar = new CookieJar();
+    jar.set("sid", "planted-by-a-sibling-site");
+    const { result, setCookie } = await visit(sessions, jar, (session) => session.isNew);
+    assert.equal(result, true);
+    assert.deepEqual(setCookie, []);
+    const logout = await visit(sessions, jar, (session) => session.destroy());
+    assert.deepEqual(logout.setCookie, []);
+  });
+
   it("honours cookieName, SameSite and a non-persistent cookie (no Max-Age)", async () => {
     const { sessions } = harness({ cookieName: "session_cookie", cookie: { sameSite: "Strict", persistent: false } });
     const { setCookie } = await visit(sessions, new CookieJar(), countView);
@@ -291,6 +321,9 @@ describe("session manager: configuration", () => {
   const store = new MemoryStore();
   const invalid: Array<[string, object, RegExp | string]> = [
     ["no store", { store: undefined }, `session "store" is invalid: must implement SessionStore (get, set, destroy, touch, destroyByUser)`],
+    // Found at start-up, not at the first logout or touch as a 500.
+    ["a store without touch and destroyByUser", { store: { get: store.get.bind(store), set: store.set.bind(store), destroy: store.destroy.bind(store) } },
+      `session "store" is invalid: must implement SessionStore (get, set, destroy, touch, destroyByUser)`],
     ["a short secret", { secrets: ["short"] }, /^secret "secrets\[0\]" is invalid: must be at least 32 bytes/],
     ["no secrets", { secrets: [] }, `secrets "secrets" is invalid: must list at least one secret (the first signs)`],
     ["a cookie name with a space", { cookieName: "my sid" }, /^cookie "name" is invalid/],

@@ -55,6 +55,35 @@ describe("SessionCookie", () => {
     assert.equal(cookie.readId(fakeRequest({ cookie: header })).verified?.id, id);
   });
 
+  it("R11: reads the secrets once: changing the caller's array later changes nothing, remembered values or not", () => {
+    const oldSecret = randomToken();
+    const secrets = [secret, oldSecret];
+    const cookie = sessionCookie({ secrets });
+    const header = (id: string) => ({ cookie: `sid=${encodeURIComponent(sign(id, oldSecret))}` });
+    const remembered = generateSessionId();
+    const unseen = generateSessionId();
+    assert.equal(cookie.readId(fakeRequest(header(remembered))).verified?.id, remembered);
+    secrets.splice(0, 2, randomToken()); // "rotation" by editing the array in place: not supported
+    // One answer for every value signed with a secret (remembered or not), and the same signing secret:
+    // a live array would revoke only the values not remembered yet, and sign with a secret never checked.
+    assert.equal(cookie.readId(fakeRequest(header(remembered))).verified?.id, remembered);
+    assert.equal(cookie.readId(fakeRequest(header(unseen))).verified?.id, unseen);
+    const req = fakeRequest();
+    const res = new ServerResponse(req);
+    const id = generateSessionId();
+    cookie.write(req, res, id, 60);
+    assert.ok(String(res.getHeader("set-cookie")).startsWith(`sid=${encodeURIComponent(sign(id, secret))};`));
+  });
+
+  it("R11: a secret left out of the list at rotation stops verifying at once, even values remembered before", () => {
+    const oldSecret = randomToken();
+    const value = `sid=${encodeURIComponent(sign(generateSessionId(), oldSecret))}`;
+    const beforeRotation = sessionCookie({ secrets: [secret, oldSecret] });
+    assert.notEqual(beforeRotation.readId(fakeRequest({ cookie: value })).verified, null);
+    const afterRotation = sessionCookie({ secrets: [secret] }); // the restart with the shorter list
+    assert.deepEqual(afterRotation.readId(fakeRequest({ cookie: value })), { present: true, verified: null });
+  });
+
   it("writes one Set-Cookie per name: a second write replaces the first", () => {
     const cookie = sessionCookie();
     const req = fakeRequest();
