@@ -2,6 +2,7 @@
 // the right fields and offer strong new passwords), the session's CSRF token in a hidden field (R19),
 // and its error next to the fields, with what the user typed kept: never the password.
 // Every value goes through html`…`, which escapes it: a username like </p><script> shows as text.
+// Step 09 reuses these pages and page(), the layout they share.
 import { html, type SafeHtml } from "../../src/http/html.ts";
 
 interface FormState {
@@ -9,7 +10,16 @@ interface FormState {
   error?: string | undefined;
 }
 
-function page(title: string, body: SafeHtml): SafeHtml {
+export interface LoginPageState extends FormState {
+  returnTo: string;
+  username?: string;
+  notice?: string | undefined;
+  /** Another way in, shown below the form (step 09: "Sign in with <provider>"). */
+  alternative?: SafeHtml;
+}
+
+/** The document every page shares: one stylesheet, no scripts (the Content Security Policy allows none). */
+export function page(title: string, body: SafeHtml): SafeHtml {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -34,6 +44,11 @@ function formError(error: string | undefined): SafeHtml | false {
   <p class="error" role="alert">${error}</p>`;
 }
 
+/** A message shown once, after a redirect ("Password changed."), announced politely. */
+function notice(message: string | undefined): SafeHtml | false {
+  return message !== undefined && html`<p class="notice" role="status">${message}</p>`;
+}
+
 /** The session's synchronizer token: POSTs without it are refused with 403. */
 function csrfField(csrfToken: string): SafeHtml {
   return html`<input type="hidden" name="csrf" value="${csrfToken}">`;
@@ -53,8 +68,9 @@ export function registerPage(state: FormState & { username?: string }): SafeHtml
 <p>Have an account? <a href="/login">Log in</a>.</p>`);
 }
 
-export function loginPage(state: FormState & { username?: string; returnTo: string }): SafeHtml {
-  return page("Log in", html`<form method="post" action="/login">${formError(state.error)}
+export function loginPage(state: LoginPageState): SafeHtml {
+  return page("Log in", html`${notice(state.notice)}
+<form method="post" action="/login">${formError(state.error)}
   ${csrfField(state.csrfToken)}
   <input type="hidden" name="returnTo" value="${state.returnTo}">
   <label for="username">Username</label>
@@ -63,11 +79,12 @@ export function loginPage(state: FormState & { username?: string; returnTo: stri
   <input id="password" name="password" type="password" autocomplete="current-password" required>
   <button>Log in</button>
 </form>
+${state.alternative}
 <p>New here? <a href="/register">Register</a>.</p>`);
 }
 
 export function homePage(state: { name: string; views: number; csrfToken: string; notice?: string | undefined }): SafeHtml {
-  return page("Home", html`${state.notice !== undefined && html`<p class="notice" role="status">${state.notice}</p>`}
+  return page("Home", html`${notice(state.notice)}
 <p>User "${state.name}" has ${state.views} views</p>
 <p><a href="/password">Change your password</a></p>
 <form method="post" action="/logout">

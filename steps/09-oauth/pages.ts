@@ -1,52 +1,15 @@
-// The pages step 09 adds to step 07's (registerPage, homePage and passwordPage are imported from there
-// unchanged): the login page with "Sign in with <provider>", the home page of a provider sign-in, and
-// the page shown when a sign-in fails. The provider home page lists what the server keeps about the
-// sign-in, but never a token: those stay in the sealed session file (R24). Every value goes through
-// html`…`, which escapes it: a provider-chosen name like </p><script> shows as text.
+// The pages step 09 adds to step 07's (whose pages and layout it reuses): the login page with "Sign in
+// with <provider>", the home page of a provider sign-in, and the page shown when a sign-in fails. The
+// provider home page lists what the server keeps about the sign-in, but never a token: those stay in
+// the sealed session file (R24). Every value goes through html`…`, which escapes it: a provider-chosen
+// name like </p><script> shows as text.
 import { html, type SafeHtml } from "../../src/http/html.ts";
+import { loginPage as passwordLoginPage, type LoginPageState, page } from "../07-forms/pages.ts";
 
-/** The same document as step 07's pages: one stylesheet, no scripts (the CSP allows none). */
-function page(title: string, body: SafeHtml): SafeHtml {
-  return html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title}</title>
-<link rel="stylesheet" href="/static/style.css">
-</head>
-<body>
-<main>
-<h1>${title}</h1>
-${body}
-</main>
-</body>
-</html>
-`;
-}
-
-export function loginPage(state: {
-  csrfToken: string;
-  returnTo: string;
-  providerName: string;
-  username?: string;
-  error?: string | undefined;
-  notice?: string | undefined;
-}): SafeHtml {
+/** Step 07's login page, with a link that starts a provider sign-in and comes back to `returnTo`. */
+export function loginPage(state: LoginPageState & { providerName: string }): SafeHtml {
   const signInUrl = `/sign-in?returnTo=${encodeURIComponent(state.returnTo)}`;
-  return page("Log in", html`${state.notice !== undefined && html`<p class="notice" role="status">${state.notice}</p>`}
-<form method="post" action="/login">
-  ${state.error !== undefined && html`<p class="error" role="alert">${state.error}</p>`}
-  <input type="hidden" name="csrf" value="${state.csrfToken}">
-  <input type="hidden" name="returnTo" value="${state.returnTo}">
-  <label for="username">Username</label>
-  <input id="username" name="username" autocomplete="username" required value="${state.username ?? ""}">
-  <label for="password">Password</label>
-  <input id="password" name="password" type="password" autocomplete="current-password" required>
-  <button>Log in</button>
-</form>
-<p>Or <a href="${signInUrl}">Sign in with ${state.providerName}</a>.</p>
-<p>New here? <a href="/register">Register</a>.</p>`);
+  return passwordLoginPage({ ...state, alternative: html`<p>Or <a href="${signInUrl}">Sign in with ${state.providerName}</a>.</p>` });
 }
 
 /** What the session holds about a provider sign-in, minus the tokens themselves. */

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { checkChapters, replaceDiffBlock } from "../../steps/chapter-diffs.ts";
+import { checkChapters, diffBaseOf, replaceDiffBlock } from "../../steps/chapter-diffs.ts";
 import { listSteps } from "../../steps/run.ts";
 import { findCodeExcerpts, findMissingPiece } from "../helpers/code-excerpts.ts";
 
@@ -26,7 +26,7 @@ function markdownFiles(): string[] {
 
 describe("chapter diffs (regenerate with `npm run chapters`)", () => {
   for (const status of checkChapters()) {
-    it(`${status.chapter} shows the current diff against the previous step`, () => {
+    it(`${status.chapter} shows the current diff against ${status.base}`, () => {
       assert.equal(status.problem, "ok", `${status.chapter}: ${status.problem}; run \`npm run chapters\``);
     });
   }
@@ -38,9 +38,33 @@ describe("replaceDiffBlock", () => {
     assert.equal(replaceDiffBlock(chapter, "new"), "# Title\n\n<!-- diff:start -->\nnew\n<!-- diff:end -->\n\nAfter.\n");
   });
 
+  it("keeps a start marker that names its base", () => {
+    const chapter = "<!-- diff:start base=07-forms -->\nold\n<!-- diff:end -->\n";
+    assert.equal(replaceDiffBlock(chapter, "new"), "<!-- diff:start base=07-forms -->\nnew\n<!-- diff:end -->\n");
+  });
+
   it("returns null when a marker is missing or they are in the wrong order", () => {
     assert.equal(replaceDiffBlock("no markers", "new"), null);
     assert.equal(replaceDiffBlock("<!-- diff:end --> <!-- diff:start -->", "new"), null);
+    assert.equal(replaceDiffBlock("<!-- diff:end --> <!-- diff:start base=07-forms -->", "new"), null);
+  });
+});
+
+describe("diffBaseOf", () => {
+  it("reads the step a chapter's diff is against from its start marker", () => {
+    assert.equal(diffBaseOf("Text\n<!-- diff:start base=07-forms -->\n<!-- diff:end -->"), "07-forms");
+  });
+
+  it("is undefined without base= (the previous step is meant) or without a marker", () => {
+    assert.equal(diffBaseOf("<!-- diff:start -->\n<!-- diff:end -->"), undefined);
+    assert.equal(diffBaseOf("no markers"), undefined);
+  });
+
+  it("is what checkChapters diffs against: step 09 builds on step 07, not on step 08's JSON API", () => {
+    const oauth = checkChapters().find((status) => status.chapter === "steps/09-oauth/README.md");
+    assert.equal(oauth?.base, "07-forms");
+    const json = checkChapters().find((status) => status.chapter === "steps/08-json-api/README.md");
+    assert.equal(json?.base, "07-forms");
   });
 });
 

@@ -4,6 +4,7 @@
 //   const page = await openForm(app, "/login");                      // GET, keeps the pre-session cookie
 //   const res = await submitForm(app, "/login", { username, password }, { csrf: page.csrf });
 //   await registerUser(app, app.newBrowser(), "alice", password);   // step 07: GET /register + POST
+//   assert.equal(await homeSentence(app), 'User "alice" has 1 views'); // or "303 /login"
 import assert from "node:assert/strict";
 import type { Browser, StartedStep } from "./start-step.ts";
 
@@ -81,4 +82,13 @@ export async function csrfOn(app: StartedStep, browser: Browser, path = "/"): Pr
   const { csrf } = await openForm(app, path, browser);
   assert.ok(csrf, `no CSRF field on ${path}`);
   return csrf;
+}
+
+/** The home page's sentence (steps 05–07), e.g. `User "alice" has 2 views`, or "303 <location>" when it redirected. */
+export async function homeSentence(browser: Browser): Promise<string> {
+  const response = await browser.fetch("/");
+  const text = await response.text();
+  if (response.status === 303) return `303 ${response.headers.get("location")}`;
+  assert.equal(response.status, 200, text);
+  return /<p>(User .* views)<\/p>/.exec(text)?.[1] ?? text;
 }

@@ -1,18 +1,13 @@
 // Starting step 09 for a test, and playing the browser through an OAuth sign-in.
-// startOAuthStep() is startStep() plus what only step 09 takes: an injected `fetch` (the app's requests
-// to the provider) and a short provider timeout; it returns a StartedStep (so helpers/forms.ts works)
-// plus the bundled provider's URL. A browser's fetch also takes absolute URLs, so one cookie jar
-// visits the app and the provider, as a real browser on 127.0.0.1 does (cookies ignore ports).
-// recordTokens() wraps fetch and keeps every token the provider issued: tests need them to replay a
-// refresh token or to prove no page ever shows one.
+// startOAuthStep() is startStep("09") with cheap password hashes (also after restart) and what only
+// step 09 takes: an injected `fetch` (the app's requests to the provider) and a short provider
+// timeout. A browser's fetch also takes absolute URLs, so one cookie jar visits the app and the
+// provider, as a real browser on 127.0.0.1 does (cookies ignore ports); localProviderUrl() is where
+// the bundled provider listens. recordTokens() wraps fetch and keeps every token the provider issued:
+// tests need them to replay a refresh token or to prove no page ever shows one.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import type { FetchFunction } from "../../src/oauth/http-client.ts";
-import { start, type OAuthStepOptions } from "../../steps/09-oauth/server.ts";
-import { CookieJar } from "./cookie-jar.ts";
-import type { Browser, StartedStep } from "./start-step.ts";
+import { type Browser, type StartedStep, startStep } from "./start-step.ts";
 
 export interface OAuthStepTestOptions {
   env?: Record<string, string | undefined>;
@@ -21,80 +16,20 @@ export interface OAuthStepTestOptions {
   providerTimeoutMs?: number;
 }
 
-export interface StartedOAuthStep extends StartedStep {
-  /** The bundled provider's base URL (PROVIDER=local), else null. */
-  readonly providerUrl: string | null;
-  /** The lines start() printed. */
-  readonly lines: string[];
-}
+export type StartedOAuthStep = StartedStep;
 
 export async function startOAuthStep(options: OAuthStepTestOptions = {}): Promise<StartedOAuthStep> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), "nsfs-"));
-  const logs: string[] = [];
-  let env = { SCRYPT_PARAMS: "fast-for-tests", ...options.env };
-  const run = async () => {
-    const stepOptions: OAuthStepOptions & { port: number; host: string } = {
-      dataDir, env, log: (message) => logs.push(message), port: 0, host: "127.0.0.1",
-      ...(options.now ? { now: options.now } : {}),
-      ...(options.fetch ? { fetch: options.fetch } : {}),
-      ...(options.providerTimeoutMs ? { providerTimeoutMs: options.providerTimeoutMs } : {}),
-    };
-    const running = await start(stepOptions);
-    const baseUrl = /^Listening on (http:\/\/\S+)$/.exec(running.lines[0] ?? "")?.[1];
-    assert.ok(baseUrl, `first line: ${running.lines[0]}`);
-    return { ...running, baseUrl, providerUrl: /(http:\/\/\S+)$/.exec(running.lines[1] ?? "")?.[1] ?? null };
-  };
-  let running: Awaited<ReturnType<typeof run>>;
-  try {
-    running = await run();
-  } catch (error) {
-    rmSync(dataDir, { recursive: true, force: true });
-    throw error;
-  }
-  let closed = false;
-  const newBrowser = (): Browser => {
-    const jar = new CookieJar();
-    return {
-      jar,
-      async fetch(target, init = {}) {
-        const headers = new Headers(init.headers);
-        const cookie = jar.header();
-        if (!headers.has("cookie") && cookie !== undefined) headers.set("cookie", cookie);
-        const url = /^https?:\/\//.test(target) ? target : running.baseUrl + target;
-        const response = await fetch(url, { redirect: "manual", ...init, headers });
-        jar.store(response);
-        return response;
-      },
-    };
-  };
-  const browser = newBrowser();
-  return {
-    get baseUrl() {
-      return running.baseUrl;
-    },
-    get providerUrl() {
-      return running.providerUrl;
-    },
-    get lines() {
-      return running.lines;
-    },
-    dataDir,
-    logs,
-    jar: browser.jar,
-    fetch: browser.fetch,
-    newBrowser,
-    async restart(restartOptions = {}) {
-      await running.close();
-      if (restartOptions.env) env = { SCRYPT_PARAMS: "fast-for-tests", ...restartOptions.env };
-      running = await run();
-    },
-    async close() {
-      if (closed) return;
-      closed = true;
-      await running.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+  const { env, now, ...stepOptions } = options;
+  const withFastHashes = (settings: Record<string, string | undefined> = {}) => ({ SCRYPT_PARAMS: "fast-for-tests", ...settings });
+  const app = await startStep("09", { env: withFastHashes(env), now, stepOptions });
+  const { restart } = app;
+  app.restart = (restartOptions = {}) => restart(restartOptions.env ? { env: withFastHashes(restartOptions.env) } : {});
+  return app;
+}
+
+/** The bundled provider's base URL, from the second line start() printed (PROVIDER=local); else null. */
+export function localProviderUrl(app: StartedStep): string | null {
+  return /(http:\/\/\S+)$/.exec(app.lines[1] ?? "")?.[1] ?? null;
 }
 
 /** A fetch that passes every request through and keeps the tokens of each successful token response. */

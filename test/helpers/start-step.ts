@@ -9,9 +9,11 @@
 //   const other = app.newBrowser();                  // a second browser with an empty jar
 //   await app.restart();                             // same DATA_DIR, env and clock; new port; jars kept
 //   await app.restart({ env: { SESSION_SECRET: "new,old" } });   // ... with other settings
+//   await startStep("09", { stepOptions: { fetch: recordingFetch } }); // more options for createServer
 //
 // A step that exports start() (several servers) is started through it; the first printed line gives
-// the URL. The step is named by number ("1", "01") or folder name, exactly as `npm run step` takes it.
+// the URL, and a browser's fetch also takes absolute URLs (the step's other servers, same cookie jar).
+// The step is named by number ("1", "01") or folder name, exactly as `npm run step` takes it.
 import { mkdtempSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
 import os from "node:os";
@@ -29,22 +31,27 @@ export interface StartStepOptions {
   now?: () => number;
   /** Use this folder instead of a fresh one; it is then NOT removed by close(). */
   dataDir?: string;
+  /** More options for the step's createServer or start(), beyond StepOptions (step 09: fetch, providerTimeoutMs). */
+  stepOptions?: Record<string, unknown>;
 }
 
 export interface Browser {
   /** This browser's cookies: read them, or tamper with them before the next request. */
   readonly jar: CookieJar;
   /**
-   * fetch(baseUrl + path) sending the jar's Cookie header and storing every Set-Cookie it gets back.
+   * fetch(baseUrl + path), or fetch(url) for an absolute URL, sending the jar's Cookie header and
+   * storing every Set-Cookie it gets back (cookies ignore ports, as in a browser on 127.0.0.1).
    * A `cookie` header given in init.headers replaces the jar's (to send a malformed header).
    */
-  fetch(path: string, init?: RequestInit): Promise<Response>;
+  fetch(pathOrUrl: string, init?: RequestInit): Promise<Response>;
 }
 
 export interface StartedStep extends Browser {
   /** "http://127.0.0.1:<port>"; changes after restart(). */
   readonly baseUrl: string;
   readonly dataDir: string;
+  /** What the step printed once ready: "Listening on <url>", then any lines of its start(). */
+  readonly lines: string[];
   /** Every message the step logged, in order. */
   readonly logs: string[];
   /** A new browser with an empty cookie jar. */
@@ -74,6 +81,7 @@ export async function startStep(step: string, options: StartStepOptions = {}): P
   const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), "nsfs-"));
   const logs: string[] = [];
   const stepOptions: StepOptions = {
+    ...options.stepOptions,
     dataDir,
     env: { ...options.env },
     log: (message) => logs.push(message),
@@ -94,11 +102,12 @@ export async function startStep(step: string, options: StartStepOptions = {}): P
     const jar = new CookieJar();
     return {
       jar,
-      async fetch(requestPath, init = {}) {
+      async fetch(pathOrUrl, init = {}) {
         const headers = new Headers(init.headers);
         const cookie = jar.header();
         if (!headers.has("cookie") && cookie !== undefined) headers.set("cookie", cookie);
-        const response = await fetch(running.baseUrl + requestPath, { redirect: "manual", ...init, headers });
+        const url = /^https?:\/\//.test(pathOrUrl) ? pathOrUrl : running.baseUrl + pathOrUrl;
+        const response = await fetch(url, { redirect: "manual", ...init, headers });
         jar.store(response);
         return response;
       },
@@ -109,6 +118,9 @@ export async function startStep(step: string, options: StartStepOptions = {}): P
   return {
     get baseUrl() {
       return running.baseUrl;
+    },
+    get lines() {
+      return running.lines;
     },
     dataDir,
     logs,
@@ -129,15 +141,15 @@ export async function startStep(step: string, options: StartStepOptions = {}): P
   };
 }
 
-async function run(module: StepModule, options: StepOptions): Promise<{ baseUrl: string; close(): Promise<void> }> {
+async function run(module: StepModule, options: StepOptions): Promise<{ baseUrl: string; lines: string[]; close(): Promise<void> }> {
   const address = { port: 0, host: "127.0.0.1" };
   if (module.start) {
     const started = await module.start({ ...options, ...address });
     const baseUrl = /^Listening on (http:\/\/\S+)$/.exec(started.lines[0] ?? "")?.[1];
     if (baseUrl === undefined) throw new TypeError(`step's first line is not "Listening on <url>": ${started.lines[0]}`);
-    return { baseUrl, close: () => started.close() };
+    return { baseUrl, lines: started.lines, close: () => started.close() };
   }
   const server = await module.createServer(options);
   const baseUrl = await listen(server, address);
-  return { baseUrl, close: () => closeGracefully(server) };
+  return { baseUrl, lines: [`Listening on ${baseUrl}`], close: () => closeGracefully(server) };
 }

@@ -7,9 +7,9 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { loginFailedMessage } from "../../src/auth/login.ts";
 import { type TestClock, createClock } from "../helpers/clock.ts";
-import { csrfOn, fillIn, hiddenField, logIn, openForm, registerUser, submitForm } from "../helpers/forms.ts";
+import { csrfOn, fillIn, hiddenField, homeSentence, logIn, openForm, registerUser, submitForm } from "../helpers/forms.ts";
 import { rawRequest } from "../helpers/raw-http.ts";
-import { type Browser, type StartedStep, startStep } from "../helpers/start-step.ts";
+import { type StartedStep, startStep } from "../helpers/start-step.ts";
 
 const password = "correct horse battery staple";
 const newPassword = "a completely different passphrase";
@@ -17,14 +17,7 @@ const env = { SCRYPT_PARAMS: "fast-for-tests" };
 const minute = 60_000;
 const forbidden = "Forbidden: this form came from another site, or has expired. Reload the page and try again.";
 
-/** The home page's sentence, or "303 <location>" when it redirected. */
-async function home(browser: Browser): Promise<string> {
-  const response = await browser.fetch("/");
-  const text = await response.text();
-  if (response.status === 303) return `303 ${response.headers.get("location")}`;
-  assert.equal(response.status, 200, text);
-  return /<p>(User .* views)<\/p>/.exec(text)?.[1] ?? text;
-}
+const home = homeSentence;
 
 describe("step 07: forms, hardened", () => {
   let clock: TestClock;

@@ -14,7 +14,7 @@ import { findStep, listSteps } from "../../steps/run.ts";
 import { type TestClock, createClock } from "../helpers/clock.ts";
 import { csrfOn, logIn, openForm, registerUser, submitForm } from "../helpers/forms.ts";
 import {
-  answerAtProvider, callbackOnApp, recordTokens, type StartedOAuthStep, signInWithProvider, startOAuthStep, startSignIn,
+  answerAtProvider, callbackOnApp, localProviderUrl, recordTokens, type StartedOAuthStep, signInWithProvider, startOAuthStep, startSignIn,
 } from "../helpers/oauth-step.ts";
 import type { Browser } from "../helpers/start-step.ts";
 
@@ -61,7 +61,7 @@ describe("step 09: sign in with OAuth 2.0", () => {
       clock = createClock();
       tokens = recordTokens();
       app = await startOAuthStep({ now: clock.now, fetch: tokens.fetch });
-      providerUrl = app.providerUrl!;
+      providerUrl = localProviderUrl(app)!;
     });
     afterEach(() => app.close());
 
