@@ -6,16 +6,13 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { join } from "node:path";
 import { loginFailedMessage } from "../../src/auth/login.ts";
 import { readScryptParamsSetting } from "../../src/config/scrypt-setting.ts";
-import { loadOrCreateSecret, resolveSecrets } from "../../src/config/secret-file.ts";
 import { checkNewPassword, hashPassword, verifyPassword } from "../../src/crypto/password.ts";
-import { createSealer } from "../../src/crypto/seal.ts";
 import { readForm } from "../../src/http/body.ts";
 import { dispatch, type RouteHandler } from "../../src/http/dispatch.ts";
 import { withErrorBoundary } from "../../src/http/error-boundary.ts";
 import { redirect, sendHtml } from "../../src/http/respond.ts";
 import { Router } from "../../src/http/router.ts";
-import { FileStore } from "../../src/session/file-store.ts";
-import { createSessionManager } from "../../src/session/manager.ts";
+import { createSealedFileSessions } from "../../src/session/sealed-file-sessions.ts";
 import { type User, UserStore } from "../../src/users/user-store.ts";
 import { validateUsername } from "../../src/users/username.ts";
 import type { StepOptions } from "../step-options.ts";
@@ -26,26 +23,15 @@ const idleTimeoutSeconds = 30 * 60; // Idle this long, and the session is over (
 const absoluteTimeoutSeconds = 8 * 60 * 60; // However active, a session ends after a working day.
 
 export async function createServer(options: StepOptions): Promise<Server> {
-  // SESSION_SECRET="new,old" rotates; unset, a random secret is generated once in the data folder.
-  const secrets = resolveSecrets(options.env.SESSION_SECRET, options.dataDir, "session-secret", options.log);
-  // ENCRYPTION_KEY="new,old" likewise: the first key seals, every key still opens older files.
-  const encryptionKeys = resolveSecrets(
-    options.env.ENCRYPTION_KEY, options.dataDir, "encryption-key", options.log, "ENCRYPTION_KEY",
-  );
   // OWASP's scrypt cost (N=2^17) unless a test asks for cheap hashes (refused outside node --test).
   const scryptParams = readScryptParamsSetting(options.env.SCRYPT_PARAMS);
 
-  // Building blocks: a store with one sealed file per session, and the manager that does the rest.
-  const store = new FileStore({
-    dir: join(options.dataDir, "sessions"),
-    nameKey: loadOrCreateSecret(options.dataDir, "file-name-key", options.log), // Keys the file names.
-    sealer: createSealer(encryptionKeys, { purpose: "session-files" }), // Keys derived once, here.
-    now: options.now,
+  // Building blocks: step 04's sealed session files and session manager, set up in one call from
+  // SESSION_SECRET and ENCRYPTION_KEY ("new,old" rotates; unset, generated once in the data folder).
+  const { sessions, store } = createSealedFileSessions({
+    dataDir: options.dataDir,
+    settings: options.env,
     log: options.log,
-  });
-  const sessions = createSessionManager({
-    store,
-    secrets,
     idleTimeoutSeconds,
     absoluteTimeoutSeconds,
     now: options.now,
