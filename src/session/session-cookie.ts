@@ -59,7 +59,7 @@ export class SessionCookie {
     this.#secureName = prefix + settings.name;
     // Serialize once now, so a bad name, path, domain or SameSite fails at start-up, not per request.
     serializeCookie(this.#secureName, "x", this.#attributes(true));
-    if (settings.sameSite !== "None") serializeCookie(this.#plainName, "x", this.#attributes(false));
+    serializeCookie(this.#plainName, "x", this.#attributes(false));
   }
 
   /** The cookie name this request uses: `__Host-sid` over HTTPS, `sid` otherwise. */
@@ -101,15 +101,16 @@ export class SessionCookie {
   /** Deletes the cookie in the browser: same name, Path and Domain, Max-Age=0 (R06). */
   clear(req: IncomingMessage, res: ServerResponse): void {
     const secure = this.#settings.isSecureRequest(req);
-    // SameSite=None needs Secure, so over HTTP we never set a cookie, and can't send a deletion either.
-    if (!secure && this.#settings.sameSite === "None") return;
     const name = secure ? this.#secureName : this.#plainName;
     setCookieHeader(res, name, clearCookie(name, this.#attributes(secure)));
   }
 
   #attributes(secure: boolean): CookieOptions {
     const { path, domain, sameSite } = this.#settings;
-    return { path, domain, sameSite, httpOnly: true, secure };
+    // Browsers refuse SameSite=None without Secure (RFC 6265bis §5.7 step 21). Over plain HTTP (local
+    // development) the cookie is Lax instead: it works same-site, rather than a 500 on every request.
+    const effectiveSameSite = sameSite === "None" && !secure ? "Lax" : sameSite;
+    return { path, domain, sameSite: effectiveSameSite, httpOnly: true, secure };
   }
 }
 

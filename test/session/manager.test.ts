@@ -283,16 +283,24 @@ describe("session manager: cookie", () => {
     assert.match(setCookie[0]!, /^__Secure-sid=.*; Domain=example\.com; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
   });
 
-  it("with SameSite=None, a cookie sent over plain HTTP (never one of ours) is ignored, not a 500", async () => {
-    // SameSite=None cookies exist only with Secure, so no clearing cookie can be sent over HTTP either.
+  it("with SameSite=None, plain HTTP (local development) gets a Lax cookie instead of a 500", async () => {
+    // Browsers refuse SameSite=None without Secure; over HTTPS the cookie stays None.
     const { sessions } = harness({ isSecureRequest: (req) => req.headers["x-test-https"] === "1", cookie: { sameSite: "None" } });
     const jar = new CookieJar();
     jar.set("sid", "planted-by-a-sibling-site");
-    const { result, setCookie } = await visit(sessions, jar, (session) => session.isNew);
-    assert.equal(result, true);
-    assert.deepEqual(setCookie, []);
+    const stale = await visit(sessions, jar, (session) => session.isNew);
+    assert.equal(stale.result, true);
+    assert.deepEqual(stale.setCookie, ["sid=; Max-Age=0; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax"]);
+    const { setCookie } = await visit(sessions, new CookieJar(), countView);
+    assert.match(setCookie[0]!, /^sid=[^;]+; Max-Age=\d+; Path=\/; HttpOnly; SameSite=Lax$/);
     const logout = await visit(sessions, jar, (session) => session.destroy());
-    assert.deepEqual(logout.setCookie, []);
+    assert.equal(logout.setCookie.length, 1);
+  });
+
+  it("R03: with SameSite=None over HTTPS, the cookie is __Host-, Secure and SameSite=None", async () => {
+    const { sessions } = harness({ isSecureRequest: () => true, cookie: { sameSite: "None" } });
+    const { setCookie } = await visit(sessions, new CookieJar(), countView);
+    assert.match(setCookie[0]!, /^__Host-sid=[^;]+; Max-Age=\d+; Path=\/; HttpOnly; Secure; SameSite=None$/);
   });
 
   it("honours cookieName, SameSite and a non-persistent cookie (no Max-Age)", async () => {
