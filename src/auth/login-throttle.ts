@@ -1,12 +1,15 @@
-// Slows down password guessing (R17; OWASP Authentication CS "Login Throttling"): after a few free
-// failures a key (a username, or a client address) is locked: the 5th failure in a row locks it for
-// 1 s, the 6th for 2 s, then 4 s … up to 15 min; a success clears the key. In memory and bounded: at most
-// `maxEntries` keys, expired ones dropped first, then the oldest evicted, so a flood of made-up
-// usernames cannot exhaust memory (the trade-off: it can push older locks out early).
-// Pitfall prevented: a permanent lock-out after N failures lets anyone lock a victim out for good.
-// The clock is injected; check() returns how many whole seconds to wait (for `Retry-After`).
+// Slows down password guessing (R17; OWASP Authentication CS "Login Throttling"): per key (a username,
+// or a client address) the 5th failure in a row locks it for 1 s, the 6th for 2 s, then 4 s … up to
+// 15 min; a success clears the key. Bounded: at most `maxEntries` keys, expired ones dropped first, then
+// the oldest (the trade-off: a flood of made-up names can push older locks out early).
+// Pitfalls prevented: a permanent lock-out (anyone could lock a victim out for good), and guesses sent
+// all at once being checked before the first failure is counted: begin() lets no more attempts per key
+// run at once than failures are left before its lock (at least one), so they are counted in turn.
+// The clock is injected; check() and begin() give the whole seconds to wait (for `Retry-After`).
 
 export type ThrottleDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+/** A turn to check one password: record its outcome, then call end(), in a `finally`. */
+export type AttemptTurn = { allowed: true; end(): void } | { allowed: false; retryAfterSeconds: number };
 
 export interface LoginThrottleOptions {
   lockAfterFailures?: number; // the failure that starts the first lock (default 5)
@@ -32,6 +35,8 @@ export class LoginThrottle {
   readonly #now: () => number;
   // Map keeps insertion order; a failure re-inserts its key, so the first entry is the stalest.
   readonly #entries = new Map<string, Entry>();
+  // Attempts running per key, and the attempts waiting for one of them to end; only while any run.
+  readonly #turns = new Map<string, { running: number; waiting: Array<() => void> }>();
 
   constructor(options: LoginThrottleOptions = {}) {
     this.#lockAfterFailures = integerOption("lockAfterFailures", options.lockAfterFailures ?? 5, 1);
@@ -58,6 +63,34 @@ export class LoginThrottle {
     return { allowed: false, retryAfterSeconds: Math.ceil((entry.lockedUntilMs - nowMs) / 1000) };
   }
 
+  /**
+   * Waits until every key has room for one more attempt, then takes a turn on each. Refuses at once,
+   * also after waiting, while any key is locked (the failures of the attempts ahead may have locked it).
+   */
+  async begin(keys: readonly string[]): Promise<AttemptTurn> {
+    for (;;) {
+      const waits = keys.map((key) => this.check(key)).flatMap((d) => (d.allowed ? [] : [d.retryAfterSeconds]));
+      if (waits.length > 0) return { allowed: false, retryAfterSeconds: Math.max(...waits) };
+      const busy = keys.find((key) => !this.#hasRoom(key));
+      if (busy === undefined) break;
+      await new Promise<void>((resolve) => this.#turns.get(busy)!.waiting.push(resolve));
+    }
+    for (const key of keys) {
+      const turns = this.#turns.get(key) ?? { running: 0, waiting: [] };
+      turns.running += 1;
+      this.#turns.set(key, turns);
+    }
+    let ended = false;
+    return {
+      allowed: true,
+      end: () => {
+        if (ended) return;
+        ended = true;
+        for (const key of keys) this.#endTurn(key);
+      },
+    };
+  }
+
   recordFailure(key: string): void {
     const nowMs = this.#now();
     const failures = (this.#live(key, nowMs)?.failures ?? 0) + 1;
@@ -71,6 +104,23 @@ export class LoginThrottle {
 
   recordSuccess(key: string): void {
     this.#entries.delete(key);
+  }
+
+  // Room while fewer attempts run than failures are left before the lock; one at a time once locked before.
+  #hasRoom(key: string): boolean {
+    const running = this.#turns.get(key)?.running ?? 0;
+    const failures = this.#live(key, this.#now())?.failures ?? 0;
+    return running < Math.max(1, this.#lockAfterFailures - failures);
+  }
+
+  #endTurn(key: string): void {
+    const turns = this.#turns.get(key);
+    if (turns === undefined) return;
+    turns.running -= 1;
+    const waiting = turns.waiting;
+    turns.waiting = [];
+    if (turns.running === 0) this.#turns.delete(key);
+    for (const wake of waiting) wake(); // each one looks again: locked now, room, or wait again
   }
 
   #live(key: string, nowMs: number): Entry | undefined {

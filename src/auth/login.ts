@@ -1,10 +1,11 @@
 // Checks a username and password (OWASP Authentication CS): throttled per username and per client
-// address (R17, login-throttle.ts), the same 401 and message for an unknown name and a wrong password,
-// and the same work for both: an unknown name still spends one scrypt hash (R15). A hash with weaker
-// parameters than today's is upgraded after a successful login (needsRehash).
+// address (R17, login-throttle.ts; attempts sent at once take turns; an IPv6 client counts by its /56),
+// the same 401 and message for an unknown name and a wrong password, and the same work for both: an
+// unknown name still spends one scrypt hash (R15). A weaker hash is upgraded at login (needsRehash).
 // Pitfall prevented: the popular tutorial answered a failed login with 200 and checked passwords with
 // the blocking bcrypt.compareSync. Never throws for bad input: a missing field is a wrong password.
 // Returns the user, or the status and message for the response (and Retry-After seconds on 429).
+import { isIPv4, isIPv6 } from "node:net";
 import type { ScryptParams } from "../crypto/keys.ts";
 import { hashPassword, needsRehash, verifyPassword } from "../crypto/password.ts";
 import { HttpError } from "../http/http-error.ts";
@@ -35,27 +36,33 @@ export async function verifyLogin(
   // key still counts it. A valid name is counted whether or not it exists (no hint either way).
   const name = validateUsername(attempt.username) === null ? (attempt.username as string) : null;
   const userKey = name === null ? null : `user:${usernameKey(name)}`;
-  const addressKey = attempt.clientAddress === undefined ? null : `address:${attempt.clientAddress}`;
+  const addressKey = attempt.clientAddress === undefined ? null : `address:${addressThrottleKey(attempt.clientAddress)}`;
   const keys = [userKey, addressKey].filter((key) => key !== null);
-  const waits = keys.map((key) => throttle.check(key)).flatMap((d) => (d.allowed ? [] : [d.retryAfterSeconds]));
-  if (waits.length > 0) {
-    const retryAfterSeconds = Math.max(...waits);
+  // Waits while earlier attempts on these keys still hash, so guesses sent at once are counted in turn.
+  const turn = await throttle.begin(keys);
+  if (!turn.allowed) {
+    const { retryAfterSeconds } = turn;
     const seconds = `${retryAfterSeconds} second${retryAfterSeconds === 1 ? "" : "s"}`;
     const message = `Too many failed sign-in attempts. Try again in ${seconds}.`;
     return { ok: false, status: 429, message, retryAfterSeconds };
   }
 
-  const user = name === null ? null : await users.find(name);
   const password = typeof attempt.password === "string" ? attempt.password : "";
-  // For an unknown name (null) or an over-long password verifyPassword still spends one hash.
-  const valid = await verifyPassword(password, user?.passwordHash ?? null, scryptParams);
-  if (!valid || user === null || userKey === null) {
-    for (const key of keys) throttle.recordFailure(key);
-    return { ok: false, status: 401, message: loginFailedMessage };
+  let user: User | null;
+  try {
+    user = name === null ? null : await users.find(name);
+    // For an unknown name (null) or an over-long password verifyPassword still spends one hash.
+    const valid = await verifyPassword(password, user?.passwordHash ?? null, scryptParams);
+    if (!valid || user === null || userKey === null) {
+      for (const key of keys) throttle.recordFailure(key);
+      return { ok: false, status: 401, message: loginFailedMessage };
+    }
+    // Only the username's count is cleared: clearing the address's would let an attacker who owns one
+    // account reset it between guesses at others.
+    throttle.recordSuccess(userKey);
+  } finally {
+    turn.end(); // after the outcome is recorded: the next attempt in line sees it
   }
-  // Only the username's count is cleared: clearing the address's would let an attacker who owns one
-  // account reset it between guesses at others.
-  throttle.recordSuccess(userKey);
   return { ok: true, user: await upgradedHash(users, user, password, scryptParams) };
 }
 
@@ -68,4 +75,37 @@ async function upgradedHash(users: UserStore, user: User, password: string, para
     if (error instanceof HttpError) return user;
     throw error;
   }
+}
+
+/**
+ * Who an address belongs to, for the per-address throttle: an IPv4 address as is, also when written
+ * IPv4-mapped ("::ffff:192.0.2.1", as a dual-stack server reports it: masking that as IPv6 would put
+ * every IPv4 client in one bucket, express-rate-limit's CVE-2026-30827); an IPv6 address by its /56, a
+ * customer site's usual allocation (RFC 6177), since one site may use any of its 2^72 addresses.
+ * Anything else is kept as given.
+ */
+export function addressThrottleKey(address: string): string {
+  const plain = address.replace(/%.*$/, ""); // a zone ("fe80::1%eth0") names our interface, not the client
+  if (isIPv4(plain)) return plain;
+  if (!isIPv6(plain)) return address;
+  const groups = ipv6Groups(plain);
+  if (groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff) {
+    return [groups[6]! >> 8, groups[6]! & 0xff, groups[7]! >> 8, groups[7]! & 0xff].join(".");
+  }
+  // The first 56 bits: three whole 16-bit groups and the high byte of the fourth.
+  const prefix = [groups[0]!, groups[1]!, groups[2]!, groups[3]! & 0xff00];
+  return `${prefix.map((group) => group.toString(16)).join(":")}::/56`;
+}
+
+/** The eight 16-bit groups of a valid IPv6 address: "::" expanded, a dotted IPv4 tail read as two groups. */
+function ipv6Groups(address: string): number[] {
+  const [head, tail] = address.split("::");
+  const parse = (text: string | undefined) => (text ? text.split(":") : []).flatMap((group) => {
+    if (!group.includes(".")) return [Number.parseInt(group, 16)];
+    const [a = 0, b = 0, c = 0, d = 0] = group.split(".").map(Number);
+    return [(a << 8) | b, (c << 8) | d];
+  });
+  const before = parse(head);
+  const after = parse(tail);
+  return [...before, ...Array<number>(8 - before.length - after.length).fill(0), ...after];
 }

@@ -1,9 +1,10 @@
 // Refuses state-changing requests that another site made the browser send (R18), using what the
 // browser itself says: Fetch Metadata (`Sec-Fetch-Site`, W3C Fetch Metadata §2.1), else `Origin`
 // (RFC 6454 §7, Fetch §3.1) or `Referer` (RFC 9110 §10.1.3), as OWASP's CSRF CS describes.
-// Decisions: only `same-origin` and `none` (the user typed or bookmarked it) pass; `same-site` is
-// refused too, since a sibling subdomain is another app that may be compromised. When neither header
-// is there, the request is refused: current browsers send one of them with every unsafe request.
+// Decisions: only `same-origin` and `none` (the user typed or bookmarked it) pass, plus `cross-site`/
+// `same-site` from an exact origin on `allowedOrigins`; other `same-site` requests are refused too, since
+// a sibling subdomain is another app that may be compromised. When none of the three headers is there,
+// the request is refused: current browsers send one of them with every unsafe request.
 // Safe methods (RFC 9110 §9.2.1) always pass: they must not change state. Never throws; the result
 // says why it refused (for logs; no header values, so logs stay clean).
 import type { IncomingHttpHeaders } from "node:http";
@@ -26,15 +27,16 @@ export function checkRequestOrigin(
   if (req.method !== undefined && safeMethods.has(req.method)) return { ok: true };
   const appOrigin = serializedOrigin(options.appOrigin);
   const origin = req.headers.origin;
-  const trusted = (value: string | undefined) =>
-    value !== undefined && value !== "null" &&
-    (value === appOrigin || (options.allowedOrigins ?? []).includes(value));
+  const allowListed = (value: string | undefined) =>
+    value !== undefined && value !== "null" && (options.allowedOrigins ?? []).includes(value);
+  const trusted = (value: string | undefined) => value !== undefined && (value === appOrigin || allowListed(value));
 
   const site = req.headers["sec-fetch-site"];
   if (site !== undefined) {
     if (site === "same-origin" || site === "none") return { ok: true };
     // A cross-origin front end on the allow-list sends `cross-site` (or `same-site`) plus its Origin.
-    if ((site === "cross-site" || site === "same-site") && trusted(origin)) return { ok: true };
+    // Our own origin does not count here: the browser says another site was involved.
+    if ((site === "cross-site" || site === "same-site") && allowListed(origin)) return { ok: true };
     return { ok: false, reason: `cross-origin request refused (Sec-Fetch-Site is not same-origin)` };
   }
   if (origin !== undefined) {

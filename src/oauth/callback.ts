@@ -11,7 +11,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { PendingAuthorization } from "./authorization-request.ts";
 import { OAuthCallbackError, type OAuthResult } from "./errors.ts";
 
-export const stateMaxAgeSeconds = 10 * 60; // one sign-in attempt; the provider's code lives 60 s after that
+export const stateMaxAgeSeconds = 10 * 60; // time to sign in at the provider; an older callback is a stale tab or a replay
 
 export function validateCallback(
   query: URLSearchParams,

@@ -4,7 +4,7 @@
 // (revocation). Each step is a pure builder plus a parser in its own file; this file only wires them
 // to the injected fetch, timeout and clock (RFC 6749 §4.1, RFC 7636, RFC 7009, RFC 9207, RFC 9700).
 // Every method returns an OAuthResult: a failed sign-in is a value with a stable `code`, a safe
-// `publicMessage` and an `httpStatus`, never an exception.
+// `publicMessage` and an `httpStatus`, never an exception. Bad options throw a TypeError at creation.
 import { createAuthorizationRequest, type AuthorizationRequest, type PendingAuthorization } from "./authorization-request.ts";
 import { validateCallback } from "./callback.ts";
 import type { OAuthResult } from "./errors.ts";
@@ -39,7 +39,18 @@ export interface OAuthClient {
   signOut(tokens: OAuthTokens | null | undefined): Promise<OAuthResult<{ revoked: boolean }>>;
 }
 
+const maxTimerMs = 2 ** 31 - 1; // setTimeout's limit: a longer delay silently becomes 1 ms
+
 export function createOAuthClient(provider: OAuthProvider, options: OAuthClientOptions = {}): OAuthClient {
+  const check = (name: keyof OAuthClientOptions, valid: (value: number) => boolean, rule: string) => {
+    const value = options[name];
+    if (value !== undefined && !(typeof value === "number" && Number.isInteger(value) && valid(value))) {
+      throw new TypeError(`oauth "${name}" is invalid: must be a whole number ${rule}`);
+    }
+  };
+  check("timeoutMs", (ms) => ms >= 1 && ms <= maxTimerMs, `of milliseconds from 1 to ${maxTimerMs}`);
+  check("maxResponseBytes", (bytes) => bytes >= 1, "of bytes above 0");
+  check("refreshMarginSeconds", (seconds) => seconds >= 0, "of seconds, 0 or more");
   const now = options.now ?? Date.now;
   const http: HttpClientOptions = { fetch: options.fetch, timeoutMs: options.timeoutMs, maxResponseBytes: options.maxResponseBytes };
   return {

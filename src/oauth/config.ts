@@ -8,9 +8,11 @@ import fs from "node:fs";
 import path from "node:path";
 import {
   arcgisOnlinePortalUrl,
+  arcgisPortalUrlProblem,
   arcgisProvider,
   customProvider,
   endpointUrlProblem,
+  issuerUrlProblem,
   localProvider,
   type OAuthProvider,
 } from "./providers.ts";
@@ -84,7 +86,8 @@ export function oauthSettingsFrom(values: Record<string, string | undefined>): O
     const clientId = required(values, "CLIENT_ID", 'the "Client ID" of your app at https://developers.arcgis.com/applications');
     const redirectHint = "e.g. http://localhost:3000/authenticate, registered with your ArcGIS app";
     const redirectUri = requiredUrl(values, "REDIRECT_URI", redirectHint);
-    const portalUrl = optionalUrl(values, "ARCGIS_PORTAL_URL") ?? arcgisOnlinePortalUrl;
+    const portal = values.ARCGIS_PORTAL_URL;
+    const portalUrl = portal === undefined ? arcgisOnlinePortalUrl : checkUrl("ARCGIS_PORTAL_URL", portal, arcgisPortalUrlProblem);
     return { provider, clientId, clientSecret, redirectUri, portalUrl };
   }
   if (provider === "custom") {
@@ -106,7 +109,8 @@ export function oauthSettingsFrom(values: Record<string, string | undefined>): O
       revocationEndpoint: optionalUrl(values, "REVOCATION_ENDPOINT"),
       userinfoEndpoint: optionalUrl(values, "USERINFO_ENDPOINT"),
       scope: values.SCOPE ?? "",
-      issuer: values.ISSUER ?? null,
+      // Compared with `iss` in every callback (RFC 9207): a typo must stop start-up, not every sign-in.
+      issuer: values.ISSUER === undefined ? null : checkUrl("ISSUER", values.ISSUER, issuerUrlProblem),
     };
   }
   throw new TypeError(`setting "PROVIDER" is invalid: must be "local", "arcgis" or "custom", got "${provider}"`);
@@ -142,8 +146,8 @@ function optionalUrl(values: Record<string, string | undefined>, key: string): s
   return value === undefined ? null : checkUrl(key, value);
 }
 
-function checkUrl(key: string, value: string): string {
-  const problem = endpointUrlProblem(value);
+function checkUrl(key: string, value: string, problemOf = endpointUrlProblem): string {
+  const problem = problemOf(value);
   if (problem) throw new TypeError(`setting "${key}" is invalid: ${problem}`);
   return value;
 }

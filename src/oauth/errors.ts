@@ -91,8 +91,11 @@ export class OAuthProtocolError extends OAuthError {
 /** What every OAuth operation that touches untrusted input returns. */
 export type OAuthResult<T> = { ok: true; value: T } | { ok: false; error: OAuthError };
 
-/** Provider-supplied text, made safe to log: no control characters, at most 200 characters. */
+/**
+ * Provider-supplied text, made safe to log: at most 200 characters, and no control characters (C0,
+ * DEL, C1 with NEL U+0085) or line and paragraph separators (U+2028/9): each could start a forged log line.
+ */
 export function cleanProviderText(value: unknown): string | null {
   if (typeof value !== "string" || value === "") return null;
-  return value.replace(/[\u0000-\u001f\u007f]+/g, " ").slice(0, 200);
+  return value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ").slice(0, 200);
 }

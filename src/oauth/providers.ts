@@ -56,7 +56,7 @@ export function arcgisProvider(options: {
   portalUrl?: string;
   expirationMinutes?: number;
 }): OAuthProvider {
-  const portalUrl = checkedUrl("portalUrl", options.portalUrl ?? arcgisOnlinePortalUrl).replace(/\/+$/, "");
+  const portalUrl = checkedUrl("portalUrl", options.portalUrl ?? arcgisOnlinePortalUrl, arcgisPortalUrlProblem).replace(/\/+$/, "");
   const expiration = options.expirationMinutes ?? arcgisDefaultExpirationMinutes;
   if (!Number.isInteger(expiration) || expiration < 1) {
     throw new TypeError('arcgis "expirationMinutes" is invalid: must be a whole number of minutes above 0');
@@ -129,7 +129,7 @@ export function customProvider(options: {
     revocationEndpoint: optional("revocationEndpoint", options.revocationEndpoint),
     userinfoEndpoint: optional("userinfoEndpoint", options.userinfoEndpoint),
     scope: options.scope?.trim() ?? "",
-    issuer: options.issuer || null,
+    issuer: options.issuer ? checkedUrl("issuer", options.issuer, issuerUrlProblem) : null,
     issuerInCallback: false, // unknown without discovery: `iss` is checked when it is sent
     authorizationParams: {},
     dialect: "standard",
@@ -147,10 +147,26 @@ function clientFields(options: { clientId: string; clientSecret?: string | null;
   };
 }
 
-function checkedUrl(name: string, value: string): string {
-  const problem = endpointUrlProblem(value);
+function checkedUrl(name: string, value: string, problemOf = endpointUrlProblem): string {
+  const problem = problemOf(value);
   if (problem) throw new TypeError(`oauth "${name}" is invalid: ${problem}`);
   return value;
+}
+
+/** Why `value` cannot be an ArcGIS portal's REST root (the endpoints are appended to it), or null. */
+export function arcgisPortalUrlProblem(value: unknown): string | null {
+  const problem = endpointUrlProblem(value);
+  if (problem) return problem;
+  if (!(value as string).includes("?") && /\/sharing\/rest\/*$/i.test(new URL(value as string).pathname)) return null;
+  const example = "https://gis.example.com/portal/sharing/rest";
+  return `must be the portal's REST root, ending in /sharing/rest (e.g. "${example}"), got "${value as string}"`;
+}
+
+/** Why `value` cannot be an issuer identifier (RFC 8414 §2: an endpoint-like URL without a query), or null. */
+export function issuerUrlProblem(value: unknown): string | null {
+  const problem = endpointUrlProblem(value);
+  if (problem || !(value as string).includes("?")) return problem;
+  return `must not contain a query "?..." (RFC 8414 §2, RFC 9207 §2), got "${value as string}"`;
 }
 
 /**
@@ -162,11 +178,12 @@ export function endpointUrlProblem(value: unknown): string | null {
     return `must be an absolute URL such as "https://example.com/oauth2/token", got ${JSON.stringify(value)}`;
   }
   const url = new URL(value);
+  // First, and without the value: the messages below quote it, and this one would quote a password.
+  if (url.username !== "" || url.password !== "") return "must not contain a user name or password";
   const loopback = ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
   if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) {
     return `must use https:// (http:// only for localhost) so codes and tokens are not sent in clear text (RFC 6749 §3.1), got "${value}"`;
   }
   if (url.hash !== "" || value.includes("#")) return `must not contain a fragment "#..." (RFC 6749 §3.1.2), got "${value}"`;
-  if (url.username !== "" || url.password !== "") return "must not contain a user name or password";
   return null;
 }

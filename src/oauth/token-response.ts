@@ -2,8 +2,8 @@
 // `readProviderJson` turns any answer into a JSON object or a typed error: an RFC 6749 §5.2 `error`
 // string, or ArcGIS's `{"error": {"code", "message"}}` object, which ArcGIS may send with HTTP 200, so
 // the status alone never means success. `parseTokenResponse` then requires a usable access token:
-// printable, Bearer (RFC 6749 §7.1; ArcGIS omits token_type), `expires_in` a number of seconds, and
-// keeps the ArcGIS extras `refresh_token_expires_in` and `username`.
+// printable, Bearer (RFC 6749 §7.1; ArcGIS omits token_type), `expires_in` a number of seconds (at
+// most 10 years is believed), and keeps the ArcGIS extras `refresh_token_expires_in` and `username`.
 // Pitfall prevented: trusting a 200 blindly (ArcGIS errors), or storing `undefined` as a token.
 // Returns OAuthResult: OAuthTokenError when the provider said no, OAuthProtocolError for anything else.
 import { cleanProviderText, OAuthProtocolError, OAuthTokenError, type OAuthResult } from "./errors.ts";
@@ -98,10 +98,15 @@ export function parseTokenResponse(
   };
 }
 
+// A lifetime is capped: `expires_in: 1e306` would make the expiry Infinity (stored as JSON null,
+// "unknown") or a time past year 275760 that `new Date(ms).toISOString()` throws on. Refreshing a
+// "10-year" token after 10 years changes nothing for anyone.
+const maxLifetimeSeconds = 10 * 365 * 24 * 3600;
+
 function seconds(value: unknown): number | null | "invalid" {
   if (value === undefined || value === null) return null;
   if (typeof value !== "number" || !Number.isFinite(value) || value < 0) return "invalid";
-  return value;
+  return Math.min(value, maxLifetimeSeconds);
 }
 
 function fail(error: OAuthProtocolError | OAuthTokenError): { ok: false; error: OAuthProtocolError | OAuthTokenError } {

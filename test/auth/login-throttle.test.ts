@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { LoginThrottle, type LoginThrottleOptions } from "../../src/auth/login-throttle.ts";
+import { type AttemptTurn, LoginThrottle, type LoginThrottleOptions } from "../../src/auth/login-throttle.ts";
 
 function setup(options: Omit<LoginThrottleOptions, "now"> = {}) {
   const clock = { ms: 1_700_000_000_000 };
@@ -108,6 +108,60 @@ describe("LoginThrottle", () => {
     assert.equal(throttle.check("recent").allowed, true); // its lock (1 s) ended, but it is remembered
     fail("recent", 1);
     assert.deepEqual(throttle.check("recent"), { allowed: false, retryAfterSeconds: 2 });
+  });
+
+  describe("begin(): one turn per attempt, so attempts sent at once are counted in turn", () => {
+    const allowed = (turn: AttemptTurn) => (turn.allowed ? turn : assert.fail("expected a turn"));
+    const settled = async (promise: Promise<unknown>) => {
+      let done = false;
+      void promise.then(() => (done = true));
+      await new Promise((resolve) => setImmediate(resolve));
+      return done;
+    };
+
+    it("R17: runs as many attempts of a key at once as failures are left, and one at a time after a lock", async () => {
+      const { clock, throttle, fail } = setup();
+      const first = await Promise.all(Array.from({ length: 5 }, () => throttle.begin(["k"])));
+      const sixth = throttle.begin(["k"]);
+      assert.equal(await settled(sixth), false, "the sixth waits for a turn");
+      allowed(first[0]!).end(); // ended without a failure: room again
+      allowed(await sixth).end();
+      for (const turn of first.slice(1)) allowed(turn).end();
+
+      fail("k", 5); // locked for 1 s
+      assert.deepEqual(await throttle.begin(["k"]), { allowed: false, retryAfterSeconds: 1 });
+      clock.ms += 1000;
+      const one = allowed(await throttle.begin(["k"]));
+      const next = throttle.begin(["k"]);
+      assert.equal(await settled(next), false, "past the lock, one attempt at a time");
+      one.end();
+      allowed(await next).end();
+    });
+
+    it("R17: answers 429 to the waiting attempts once the attempts ahead of them locked the key", async () => {
+      const { throttle } = setup();
+      const ahead = await Promise.all(Array.from({ length: 5 }, () => throttle.begin(["user:alice", "address:192.0.2.1"])));
+      const waiting = Array.from({ length: 3 }, () => throttle.begin(["user:alice", "address:192.0.2.7"]));
+      for (const turn of ahead) {
+        throttle.recordFailure("user:alice");
+        allowed(turn).end();
+      }
+      assert.deepEqual(await Promise.all(waiting), Array(3).fill({ allowed: false, retryAfterSeconds: 1 }));
+    });
+
+    it("lets an attempt go only when all of its keys have room, and end() twice ends it once", async () => {
+      const { throttle } = setup({ lockAfterFailures: 1 });
+      const address = allowed(await throttle.begin(["address:a"]));
+      const both = throttle.begin(["user:u", "address:a"]);
+      const userOnly = allowed(await throttle.begin(["user:u"])); // the waiting attempt holds nothing
+      assert.equal(await settled(both), false);
+      address.end();
+      address.end();
+      assert.equal(await settled(both), false, "still waiting for user:u");
+      userOnly.end();
+      allowed(await both).end();
+      allowed(await throttle.begin(["user:u", "address:a"])).end(); // nothing left held
+    });
   });
 
   it("throws a TypeError at start-up for an invalid option", () => {

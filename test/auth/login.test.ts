@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { loginFailedMessage, verifyLogin, type LoginOptions } from "../../src/auth/login.ts";
+import { addressThrottleKey, loginFailedMessage, verifyLogin, type LoginOptions } from "../../src/auth/login.ts";
 import { LoginThrottle } from "../../src/auth/login-throttle.ts";
 import { fastScryptParamsForTests, hashPassword } from "../../src/crypto/password.ts";
 import { UserStore } from "../../src/users/user-store.ts";
@@ -90,6 +90,22 @@ describe("verifyLogin", () => {
     assert.equal((await login("Alice", password, "203.0.113.9")).ok, true);
   });
 
+  it("R17: concurrent guesses cannot outrun the lock: of 20 sent at once, 5 are checked and 15 get 429", async () => {
+    // A "single-packet" attack: every guess arrives before the first one has finished hashing.
+    const { login } = await setup();
+    const byName = await Promise.all(Array.from({ length: 20 }, (_, i) => login("alice", `wrong guess number ${i}`, `198.51.100.${i}`)));
+    assert.deepEqual(byName.map((result) => result.ok ? 200 : result.status).sort(), [...Array(5).fill(401), ...Array(15).fill(429)]);
+    const byAddress = await Promise.all(Array.from({ length: 20 }, (_, i) => login(`user${i}`, password, "192.0.2.66")));
+    assert.deepEqual(byAddress.map((result) => result.ok ? 200 : result.status).sort(), [...Array(5).fill(401), ...Array(15).fill(429)]);
+  });
+
+  it("R17: lets concurrent right-password logins of one account from one address all through, a few at a time", async () => {
+    const { login, throttle } = await setup();
+    const results = await Promise.all(Array.from({ length: 20 }, () => login("Alice", password, "192.0.2.66")));
+    assert.deepEqual(results.map((result) => result.ok), Array(20).fill(true));
+    assert.equal(throttle.size, 0); // nothing left behind for attempts that ended
+  });
+
   it("R17: throttles an unknown name exactly like an existing one", async () => {
     const { login } = await setup();
     for (let i = 0; i < 5; i++) await login("mallory", password, `198.51.100.${i}`);
@@ -103,6 +119,42 @@ describe("verifyLogin", () => {
     const blocked = await login("Alice", password, "192.0.2.66");
     assert.equal(blocked.ok === false && blocked.status, 429);
     assert.equal((await login("Alice", password, "192.0.2.67")).ok, true);
+  });
+
+  it("R17: counts an IPv6 client by its /56, since one site can use any address in it", async () => {
+    const { login } = await setup();
+    // Five addresses of one customer's network: a fresh address per guess gains nothing.
+    const network = ["2001:db8:a:1::1", "2001:DB8:A:1:0:0:0:2", "2001:db8:a:2::9", "2001:db8:a:ff:1:2:3:4", "2001:db8:a:10::%eth0"];
+    for (const [i, address] of network.entries()) await login(`user${i}`, password, address);
+    assert.equal((await login("Alice", password, "2001:db8:a:7f::1")).ok === false, true);
+    assert.equal((await login("Alice", password, "2001:db8:a:100::1")).ok, true, "the next /56 is someone else");
+  });
+
+  it("addressThrottleKey: IPv4 as is (also IPv4-mapped), IPv6 by its /56, anything else unchanged", () => {
+    const cases: Array<[string, string]> = [
+      ["192.0.2.1", "192.0.2.1"],
+      ["::ffff:192.0.2.1", "192.0.2.1"],
+      ["::FFFF:c000:0201", "192.0.2.1"],
+      ["0:0:0:0:0:ffff:192.0.2.1", "192.0.2.1"],
+      ["2001:db8:a:1::1", "2001:db8:a:0::/56"],
+      ["2001:0DB8:000a:01ff:ffff:ffff:ffff:ffff", "2001:db8:a:100::/56"],
+      ["2001:db8::", "2001:db8:0:0::/56"],
+      ["::1", "0:0:0:0::/56"],
+      ["::", "0:0:0:0::/56"],
+      ["fe80::1%eth0", "fe80:0:0:0::/56"],
+      ["::ffff:0:192.0.2.1", "0:0:0:0::/56"], // IPv4-translated (RFC 2765), not mapped: an IPv6 address
+      ["not an address", "not an address"],
+      ["", ""],
+    ];
+    for (const [address, key] of cases) assert.equal(addressThrottleKey(address), key, address);
+  });
+
+  it("R17: keeps IPv4 clients apart, also as IPv4-mapped IPv6 addresses on a dual-stack server", async () => {
+    const { login } = await setup();
+    for (let i = 0; i < 5; i++) await login(`user${i}`, password, "::ffff:192.0.2.66");
+    assert.equal((await login("Alice", password, "192.0.2.66")).ok, false, "one client, however written");
+    assert.equal((await login("Alice", password, "::ffff:192.0.2.67")).ok, true, "another IPv4 client");
+    assert.equal((await login("Alice", password, "::1")).ok, true);
   });
 
   it("R17: waits for the longer of the two locks", async () => {

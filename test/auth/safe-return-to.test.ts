@@ -49,6 +49,17 @@ describe("safeReturnTo", () => {
       "/caf\u00e9",
       "/\u3002evil",
       `/${"a".repeat(2048)}`,
+      // More of the usual open-redirect payloads:
+      "///evil.example",
+      "\t//evil.example",
+      "https:evil.example",
+      "https:/evil.example",
+      "/\uFF0Fevil.example", // fullwidth solidus
+      "/\u2215evil.example", // division slash
+      "/\u2044evil.example", // fraction slash
+      "/.\\./evil.example",
+      "/?\\evil.example",
+      "/\u3000/evil.example",
     ];
     for (const attack of attacks) {
       assert.equal(safeReturnTo(attack, "/home"), "/home", JSON.stringify(attack));
@@ -64,7 +75,7 @@ describe("safeReturnTo", () => {
   it("R21: keeps percent-encoded slashes as a path on this site, where the browser resolves them", () => {
     // Decision: "/%2F%2Fevil" is not decoded by a browser when it follows a Location header, so it is a
     // (strange) path on our own origin, not an open redirect. It is returned unchanged.
-    for (const input of ["/%2F%2Fevil.example", "/%5C%5Cevil.example"]) {
+    for (const input of ["/%2F%2Fevil.example", "/%5C%5Cevil.example", "/%5Cevil.example", "/%09/evil.example", "/%0d%0a/evil.example"]) {
       const result = safeReturnTo(input);
       assert.notEqual(result, "/");
       assert.equal(new URL(result, appOrigin).origin, appOrigin, input);

@@ -27,6 +27,10 @@ describe("checkRequestOrigin", () => {
       { "sec-fetch-site": "cross-site", origin: "https://evil.example" },
       { "sec-fetch-site": "same-site", origin: "http://sub.127.0.0.1:3000" },
       { "sec-fetch-site": "cross-site" },
+      // The app's own Origin with a cross-site or same-site request is a contradiction (a non-browser
+      // client, or a request redirected through another site): the browser's Sec-Fetch-Site decides.
+      { "sec-fetch-site": "cross-site", origin: appOrigin },
+      { "sec-fetch-site": "same-site", origin: appOrigin },
       // A lying Origin does not override what the browser says about the request's site.
       { "sec-fetch-site": "cross-site", origin: "null" },
       // Unknown values and repeated headers (Node joins them with ", ") fail closed.

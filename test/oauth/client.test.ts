@@ -299,6 +299,28 @@ describe("OAuth client with a scripted provider", () => {
     assert.equal(requests[2]!.body.get("token"), "rt-1");
   });
 
+  it("throws a TypeError at creation for a timeout, size cap or refresh margin it cannot honour", () => {
+    const provider = customProvider({ clientId: "app", redirectUri: "https://app.example/cb", authorizationEndpoint: "https://id.example/a", tokenEndpoint: "https://id.example/t" });
+    // setTimeout turns Infinity or 2^31 ms into 1 ms (every sign-in a 504); a NaN cap is no cap at all.
+    const timeout = 'oauth "timeoutMs" is invalid: must be a whole number of milliseconds from 1 to 2147483647';
+    const size = 'oauth "maxResponseBytes" is invalid: must be a whole number of bytes above 0';
+    const margin = 'oauth "refreshMarginSeconds" is invalid: must be a whole number of seconds, 0 or more';
+    const cases: Array<[Parameters<typeof createOAuthClient>[1], string]> = [
+      [{ timeoutMs: Infinity }, timeout],
+      [{ timeoutMs: 2 ** 31 }, timeout],
+      [{ timeoutMs: 0 }, timeout],
+      [{ timeoutMs: Number.NaN }, timeout],
+      [{ maxResponseBytes: Number.NaN }, size],
+      [{ maxResponseBytes: -1 }, size],
+      [{ refreshMarginSeconds: -60 }, margin],
+      [{ refreshMarginSeconds: Number.NaN }, margin],
+    ];
+    for (const [options, message] of cases) {
+      assert.throws(() => createOAuthClient(provider, options), { name: "TypeError", message }, JSON.stringify(options));
+    }
+    assert.doesNotThrow(() => createOAuthClient(provider, { timeoutMs: 2 ** 31 - 1, maxResponseBytes: 1, refreshMarginSeconds: 0 }));
+  });
+
   it("signOut without tokens (never signed in) makes no request", async () => {
     const { fetch, requests } = scriptedFetch();
     const client = createOAuthClient(customProvider({

@@ -77,6 +77,12 @@ describe("OAuth config", () => {
       'setting "AUTHORIZATION_ENDPOINT" is invalid: must use https:// (http:// only for localhost) so codes and tokens are not sent in clear text (RFC 6749 §3.1), got "http://id.example/authorize"'],
     ["a redirect URI with a fragment", { ...customValues, REDIRECT_URI: "https://app.example/cb#x" },
       'setting "REDIRECT_URI" is invalid: must not contain a fragment "#..." (RFC 6749 §3.1.2), got "https://app.example/cb#x"'],
+    ["an ISSUER that is not a URL (it would only fail at the first callback, as issuer_mismatch)", { ...customValues, ISSUER: "id.example" },
+      'setting "ISSUER" is invalid: must be an absolute URL such as "https://example.com/oauth2/token", got "id.example"'],
+    ["an ISSUER with a query", { ...customValues, ISSUER: "https://id.example/?tenant=1" },
+      'setting "ISSUER" is invalid: must not contain a query "?..." (RFC 8414 §2, RFC 9207 §2), got "https://id.example/?tenant=1"'],
+    ["an ArcGIS portal URL without /sharing/rest", { PROVIDER: "arcgis", CLIENT_ID: "x", REDIRECT_URI: "http://localhost:3000/authenticate", ARCGIS_PORTAL_URL: "https://gis.example.com/portal" },
+      'setting "ARCGIS_PORTAL_URL" is invalid: must be the portal\'s REST root, ending in /sharing/rest (e.g. "https://gis.example.com/portal/sharing/rest"), got "https://gis.example.com/portal"'],
     ["an unknown auth method", { ...customValues, TOKEN_ENDPOINT_AUTH_METHOD: "private_key_jwt" },
       'setting "TOKEN_ENDPOINT_AUTH_METHOD" is invalid: must be "client_secret_basic" or "client_secret_post", got "private_key_jwt"'],
   ];

@@ -115,6 +115,17 @@ describe("arcgis preset (ArcGIS REST API reference)", () => {
     assert.equal(notSuccess.error.code, "malformed_response");
   });
 
+  it("refuses a portal URL that is not the portal's REST root (…/sharing/rest), naming the option", () => {
+    for (const portalUrl of ["https://gis.example.com/portal", "https://www.arcgis.com", "https://gis.example.com/portal/sharing/rest?f=json"]) {
+      assert.throws(() => arcgisProvider({ clientId: "id", redirectUri: "https://app.example/authenticate", portalUrl }), {
+        name: "TypeError",
+        message: `oauth "portalUrl" is invalid: must be the portal's REST root, ending in /sharing/rest (e.g. "https://gis.example.com/portal/sharing/rest"), got "${portalUrl}"`,
+      });
+    }
+    const org = arcgisProvider({ clientId: "id", redirectUri: "https://app.example/authenticate", portalUrl: "https://myorg.maps.arcgis.com/sharing/rest" });
+    assert.equal(org.revocationEndpoint, "https://myorg.maps.arcgis.com/sharing/rest/oauth2/revokeToken");
+  });
+
   it("uses an ArcGIS Enterprise portal URL and a custom expiration", () => {
     const enterprise = arcgisProvider({
       clientId: "id",
@@ -169,6 +180,12 @@ describe("local and custom presets", () => {
     });
   }
 
+  it("never echoes a password from the URL, whatever else is wrong with it", () => {
+    for (const value of ["http://user:hunter2-secret@id.example/token", "https://user:hunter2-secret@id.example/token#x"]) {
+      assert.equal(endpointUrlProblem(value), "must not contain a user name or password", value);
+    }
+  });
+
   it("allows http only for loopback hosts", () => {
     for (const url of ["http://localhost:3000/cb", "http://127.0.0.1:3000/cb", "http://[::1]:3000/cb"]) assert.equal(endpointUrlProblem(url), null);
   });
@@ -177,6 +194,10 @@ describe("local and custom presets", () => {
     assert.throws(
       () => customProvider({ clientId: "c", redirectUri: "https://app.example/cb", authorizationEndpoint: "https://id.example/a", tokenEndpoint: "http://id.example/t" }),
       { name: "TypeError", message: 'oauth "tokenEndpoint" is invalid: must use https:// (http:// only for localhost) so codes and tokens are not sent in clear text (RFC 6749 §3.1), got "http://id.example/t"' },
+    );
+    assert.throws(
+      () => customProvider({ clientId: "c", redirectUri: "https://app.example/cb", authorizationEndpoint: "https://id.example/a", tokenEndpoint: "https://id.example/t", issuer: "http://id.example" }),
+      { name: "TypeError", message: 'oauth "issuer" is invalid: must use https:// (http:// only for localhost) so codes and tokens are not sent in clear text (RFC 6749 §3.1), got "http://id.example"' },
     );
     assert.throws(() => arcgisProvider({ clientId: " ", redirectUri: "https://app.example/cb" }), {
       name: "TypeError",

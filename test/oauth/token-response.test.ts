@@ -57,6 +57,15 @@ describe("parseTokenResponse", () => {
     assert.equal(result.error.httpStatus, 400);
   });
 
+  it("keeps every kind of line break out of the provider text it logs (NEL, LS, PS, C1 controls)", () => {
+    const forged = "invalid_grant\u0085FAKE LOG LINE\u2028another\u2029and\u009bmore";
+    const result = parseTokenResponse(answer(400, { error: forged, error_description: forged }), { dialect: "standard", now });
+    assert.ok(!result.ok && result.error instanceof OAuthTokenError);
+    assert.equal(result.error.code, "invalid_grant FAKE LOG LINE another and more");
+    assert.equal(result.error.description, "invalid_grant FAKE LOG LINE another and more");
+    assert.doesNotMatch(result.error.message, /[\u0085\u2028\u2029\u009b]/);
+  });
+
   const malformed: Array<[string, number, unknown, string]> = [
     ["HTML from a proxy", 200, "<html>oops</html>", "not_json"],
     ["an empty 200", 200, "", "not_json"],
@@ -86,6 +95,22 @@ describe("parseTokenResponse", () => {
       assert.equal(result.error.httpStatus, 502);
     });
   }
+
+  it("caps absurd lifetimes at 10 years, so an expiry is always a real date (never Infinity, never past year 275760)", () => {
+    const tenYearsMs = 10 * 365 * 24 * 3600 * 1000;
+    for (const huge of [1e13, 1e306, Number.MAX_VALUE]) {
+      const result = parseTokenResponse(
+        answer(200, { access_token: "at", token_type: "Bearer", expires_in: huge, refresh_token: "rt", refresh_token_expires_in: huge }),
+        { dialect: "standard", now },
+      );
+      assert.ok(result.ok, String(huge));
+      assert.equal(result.value.expiresAtMs, 1_000_000 + tenYearsMs, String(huge));
+      assert.equal(result.value.refreshTokenExpiresAtMs, 1_000_000 + tenYearsMs, String(huge));
+      // What the app does with it: store it as JSON in the session, show it as a date.
+      assert.equal(JSON.parse(JSON.stringify(result.value)).expiresAtMs, result.value.expiresAtMs);
+      assert.doesNotThrow(() => new Date(result.value.expiresAtMs!).toISOString());
+    }
+  });
 
   it("never puts a token into an error message", () => {
     const result = parseTokenResponse(answer(200, { access_token: "secret-token-value", token_type: "mac" }), { dialect: "standard", now });

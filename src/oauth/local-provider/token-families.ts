@@ -4,10 +4,18 @@
 // copied, so the whole family is revoked (RFC 9700 §4.14.2, refresh token rotation). Revoking a refresh
 // token revokes its family's access tokens too (RFC 7009 §2.1).
 // Tokens are 32 random bytes; maps are keyed by their SHA-256, so a heap dump holds no usable token
-// (R02). Memory is bounded: expired entries go first, then the oldest. Clock injected.
+// (R02). Memory is bounded per grant and in grants: a family remembers its last 20 retired refresh
+// tokens (an older one is just unknown: refused, without revoking) and its 4 newest access tokens; past
+// `maxEntries` grants, the oldest goes. So a client refreshing in a loop cannot grow memory or make
+// each request slower. Clock injected.
 // Bad input (unknown, expired, revoked, another client's token) gives a refusal value, never a throw.
 import { createHash } from "node:crypto";
 import { randomToken } from "../../crypto/random.ts";
+
+// Reuse is detected for the last 20 rotations: with 10-minute access tokens, over 3 hours of refreshes.
+export const retiredRefreshTokensRemembered = 20;
+// A client uses the newest access token; older ones of the grant only wait for their expiry.
+export const liveAccessTokensPerGrant = 4;
 
 export interface IssuedTokens {
   accessToken: string;
@@ -22,6 +30,10 @@ interface Family {
   scope: string;
   refreshExpiresAtMs: number;
   revoked: boolean;
+  /** Keys of this family's refresh tokens still remembered, oldest first; the last one is live. */
+  refreshKeys: string[];
+  /** Keys of its newest access tokens, oldest first. */
+  accessKeys: string[];
 }
 
 export type Refusal = { ok: false; error: "invalid_grant"; description: string };
@@ -31,6 +43,7 @@ export function tokenKey(token: string): string {
 }
 
 export class TokenFamilies {
+  // Insertion order is start order, and every family lives as long: the first one expires first.
   readonly #families = new Map<string, Family>();
   readonly #refreshTokens = new Map<string, { familyId: string; rotated: boolean }>();
   readonly #accessTokens = new Map<string, { familyId: string; expiresAtMs: number }>();
@@ -51,12 +64,18 @@ export class TokenFamilies {
     this.#maxEntries = options.maxEntries ?? 10_000;
   }
 
+  /** Tokens remembered, live or retired (for tests and metrics). */
+  get size(): number {
+    return this.#refreshTokens.size + this.#accessTokens.size;
+  }
+
   /** A new family for a redeemed code; returns its id (kept with the code, to revoke it on replay). */
   start(grant: { clientId: string; username: string; scope: string }): { familyId: string; tokens: IssuedTokens } {
     this.#prune({ makeRoom: true });
     const familyId = randomToken(16);
     const refreshExpiresAtMs = this.#now() + this.#refreshLifetimeSeconds * 1000;
-    this.#families.set(familyId, { ...grant, refreshExpiresAtMs, revoked: false });
+    const { clientId, username, scope } = grant;
+    this.#families.set(familyId, { clientId, username, scope, refreshExpiresAtMs, revoked: false, refreshKeys: [], accessKeys: [] });
     return { familyId, tokens: this.#issue(familyId) };
   }
 
@@ -72,8 +91,8 @@ export class TokenFamilies {
       return refuse("the refresh token was already used; all tokens of this grant are revoked");
     }
     if (this.#now() >= family.refreshExpiresAtMs) return refuse("the refresh token has expired");
-    entry.rotated = true; // kept (not deleted) until the family expires: that is what detects reuse
-    this.#prune({ makeRoom: false }); // this family is live, so it stays
+    entry.rotated = true; // kept (not deleted) for a while: that is what detects reuse
+    this.#prune({ makeRoom: false }); // after the checks, so an expired token is told "expired"
     return { ok: true, tokens: this.#issue(entry.familyId) };
   }
 
@@ -113,23 +132,30 @@ export class TokenFamilies {
     const family = this.#families.get(familyId)!;
     const accessToken = randomToken(32);
     const refreshToken = randomToken(32);
-    this.#accessTokens.set(tokenKey(accessToken), { familyId, expiresAtMs: this.#now() + this.#accessLifetimeSeconds * 1000 });
-    this.#refreshTokens.set(tokenKey(refreshToken), { familyId, rotated: false });
+    const accessKey = tokenKey(accessToken);
+    const refreshKey = tokenKey(refreshToken);
+    this.#accessTokens.set(accessKey, { familyId, expiresAtMs: this.#now() + this.#accessLifetimeSeconds * 1000 });
+    this.#refreshTokens.set(refreshKey, { familyId, rotated: false });
+    family.accessKeys.push(accessKey);
+    family.refreshKeys.push(refreshKey);
+    // Oldest first out: superseded access tokens, then retired refresh tokens past the watch window.
+    while (family.accessKeys.length > liveAccessTokensPerGrant) this.#accessTokens.delete(family.accessKeys.shift()!);
+    while (family.refreshKeys.length > 1 + retiredRefreshTokensRemembered) {
+      this.#refreshTokens.delete(family.refreshKeys.shift()!);
+    }
     return { accessToken, refreshToken, expiresInSeconds: this.#accessLifetimeSeconds, scope: family.scope };
   }
 
-  // Drop what can no longer be used; past the cap, the oldest families (Map order is insertion order).
+  // Drops expired families from the front (the oldest) and, to make room, the oldest live ones: the
+  // work is proportional to what is dropped, never to how many tokens exist.
   #prune(options: { makeRoom: boolean }): void {
     const now = this.#now();
     for (const [id, family] of this.#families) {
       const full = options.makeRoom && this.#families.size >= this.#maxEntries;
-      if (now >= family.refreshExpiresAtMs || full) this.#families.delete(id);
-    }
-    for (const [key, entry] of this.#accessTokens) {
-      if (now >= entry.expiresAtMs || !this.#families.has(entry.familyId)) this.#accessTokens.delete(key);
-    }
-    for (const [key, entry] of this.#refreshTokens) {
-      if (!this.#families.has(entry.familyId)) this.#refreshTokens.delete(key);
+      if (now < family.refreshExpiresAtMs && !full) break;
+      this.#families.delete(id);
+      for (const key of family.refreshKeys) this.#refreshTokens.delete(key);
+      for (const key of family.accessKeys) this.#accessTokens.delete(key);
     }
   }
 }

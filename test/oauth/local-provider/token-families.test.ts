@@ -1,7 +1,11 @@
 // Token families without HTTP: rotation, reuse detection, revocation, bounded memory.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { TokenFamilies } from "../../../src/oauth/local-provider/token-families.ts";
+import {
+  liveAccessTokensPerGrant,
+  retiredRefreshTokensRemembered,
+  TokenFamilies,
+} from "../../../src/oauth/local-provider/token-families.ts";
 import { createClock } from "../../helpers/clock.ts";
 
 const grant = { clientId: "app", username: "alice", scope: "profile" };
@@ -45,6 +49,39 @@ describe("TokenFamilies", () => {
     assert.equal(store.revoke(tokens.refreshToken, "app"), "revoked");
     assert.equal(store.lookupAccessToken(tokens.accessToken), null);
     assert.equal(store.revoke("unknown", "app"), "revoked");
+  });
+
+  it("stays bounded while one grant rotates without end: old retired tokens and superseded access tokens are forgotten", () => {
+    const { store } = families();
+    let { tokens } = store.start(grant);
+    const first = tokens;
+    for (let i = 0; i < 2_000; i++) {
+      const next = store.refresh(tokens.refreshToken, "app");
+      assert.ok(next.ok);
+      tokens = next.tokens;
+    }
+    // One live refresh token, the retired ones still watched for reuse, the newest access tokens.
+    assert.ok(store.size <= 1 + retiredRefreshTokensRemembered + liveAccessTokensPerGrant, `size ${store.size}`);
+    assert.equal(store.lookupAccessToken(first.accessToken), null); // superseded long ago
+    assert.deepEqual(store.lookupAccessToken(tokens.accessToken), grant);
+    // A retired token from before the watch window is unknown: refused, but the grant lives on.
+    assert.deepEqual(store.refresh(first.refreshToken, "app"), { ok: false, error: "invalid_grant", description: "the refresh token is unknown or revoked" });
+    assert.deepEqual(store.lookupAccessToken(tokens.accessToken), grant);
+  });
+
+  it("R24: still detects reuse of any of the last retired refresh tokens", () => {
+    const { store } = families();
+    let { tokens } = store.start(grant);
+    const retired: string[] = [];
+    for (let i = 0; i < retiredRefreshTokensRemembered; i++) {
+      retired.push(tokens.refreshToken);
+      const next = store.refresh(tokens.refreshToken, "app");
+      assert.ok(next.ok);
+      tokens = next.tokens;
+    }
+    assert.equal(store.refresh(retired[0]!, "app").ok, false);
+    assert.equal(store.lookupAccessToken(tokens.accessToken), null, "the whole grant is revoked");
+    assert.equal(store.refresh(tokens.refreshToken, "app").ok, false);
   });
 
   it("stays bounded: past maxEntries the oldest grant is dropped", () => {
