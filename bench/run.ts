@@ -1,0 +1,181 @@
+// `npm run bench` (from the repository root): installs bench/'s own dependencies if they are
+// missing (npm ci in bench/, never at the root), then measures every server in bench/catalogue.ts
+// (throughput for returning browsers and for new visitors, lost updates, memory after a flood of
+// new visitors, store files and warnings), the disk's own write rate and password hashing, checks
+// the issues' targets, and writes bench/results/latest.{md,json}. Loopback only; every run is
+// bounded in time.
+//   npm run bench -- --quick             one short repetition, smaller floods (under two minutes)
+//   npm run bench -- --only=raw,step-02  only these servers (ids in bench/catalogue.ts)
+//   npm run bench -- --skip=memory,hashing   sections: throughput, lost-updates, memory, store-files, disk, hashing
+//   npm run bench -- --cpu-prof          write a V8 CPU profile per server to bench/results/profiles/
+import { spawnSync } from "node:child_process";
+import { existsSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+// None of these load a bench dependency: autocannon and bcrypt are only imported by the child
+// processes (load.ts, hashing.ts), so this file can install them first.
+import { allServers } from "./catalogue.ts";
+import type { DiskRow } from "./disk.ts";
+import type { HashingRow } from "./hashing.ts";
+import { measureLostUpdates } from "./lost-updates.ts";
+import { measureMemory } from "./memory.ts";
+import { makeDataDir, runScript, startServer } from "./processes.ts";
+import { renderMarkdown, writeReport, type BenchResults } from "./report.ts";
+import { measureStoreFiles } from "./store-files.ts";
+import { evaluateTargets } from "./targets.ts";
+import { measureThroughput } from "./throughput.ts";
+
+const benchDir = path.dirname(fileURLToPath(import.meta.url));
+const resultsDir = path.join(benchDir, "results");
+
+const argv = process.argv.slice(2);
+const flag = (name: string) => argv.includes(`--${name}`);
+const list = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1]?.split(",").filter(Boolean);
+
+if (flag("help")) {
+  console.log(readUsage());
+  process.exit(0);
+}
+
+// The comparison libraries live only in bench/package.json: the root stays dependency-free.
+if (!existsSync(path.join(benchDir, "node_modules"))) {
+  console.error("bench: installing bench/ dependencies (npm ci in bench/)…");
+  const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+  const install = spawnSync(npm, ["ci", "--no-audit", "--no-fund"], { cwd: benchDir, stdio: "inherit" });
+  if (install.status !== 0) {
+    console.error("bench: npm ci in bench/ failed");
+    process.exit(1);
+  }
+}
+
+const quick = flag("quick");
+const settings = quick
+  ? { connections: 50, warmupSeconds: 0.5, warmAfterFirstMode: true, durationSeconds: 1.5, slowDurationSeconds: 4, repetitions: 1, increments: 200, slowIncrements: 10, memoryVisitors: 10_000, storeVisitors: 500, storeMaxSeconds: 5 }
+  : { connections: 50, warmupSeconds: 3, warmAfterFirstMode: false, durationSeconds: 8, slowDurationSeconds: 10, repetitions: 3, increments: 2_000, slowIncrements: 100, memoryVisitors: 100_000, storeVisitors: 10_000, storeMaxSeconds: 60 };
+const skip = new Set(list("skip") ?? []);
+const only = list("only");
+const servers = allServers().filter((server) => !only || only.includes(server.id));
+const profile = flag("cpu-prof");
+const nodeArgsFor = (id: string) => (profile ? ["--cpu-prof", `--cpu-prof-dir=${path.join(resultsDir, "profiles", id)}`] : []);
+
+const results: BenchResults = {
+  startedAt: new Date().toISOString(),
+  finishedAt: "",
+  quick,
+  machine: {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model.trim() ?? "unknown",
+    memoryGiB: os.totalmem() / 2 ** 30,
+    platform: `${os.type()} ${os.release()}`,
+    node: process.version,
+    loadAverageBefore: os.loadavg(),
+    loadAverageAfter: [],
+  },
+  settings,
+  throughput: [],
+  lostUpdates: [],
+  memory: [],
+  storeFiles: [],
+  disk: [],
+  hashing: [],
+  targets: [],
+  problems: [],
+};
+
+const progress = (message: string) => console.error(`bench ${new Date().toISOString().slice(11, 19)} ${message}`);
+
+async function attempt(what: string, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    const message = `${what}: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`;
+    results.problems.push(message);
+    progress(`FAILED ${message}`);
+  }
+}
+
+progress(`${servers.length} servers: ${servers.map((s) => s.id).join(", ")}${quick ? " (quick)" : ""}`);
+// One server process per server for lost updates (first, on a fresh server) and throughput.
+if (!skip.has("throughput") || !skip.has("lost-updates")) {
+  for (const server of servers) {
+    await attempt(server.id, async () => {
+      const dataDir = makeDataDir();
+      const running = await startServer(server.file, server.args, { dataDir, nodeArgs: nodeArgsFor(server.id) });
+      try {
+        // Cookie sessions (the count travels in the cookie) lose concurrent updates by design; quick
+        // runs leave out the encrypted session-file-store (a few requests a second).
+        if (!skip.has("lost-updates") && !server.stateless && !(quick && server.slow)) {
+          await attempt(`lost updates ${server.id}`, async () => {
+            const increments = server.slow ? settings.slowIncrements : settings.increments;
+            const row = await measureLostUpdates(running, server, { increments, connections: settings.connections });
+            results.lostUpdates.push(row);
+            progress(`${server.id} lost updates: ${row.lost} of ${increments}`);
+          });
+        }
+        if (!skip.has("throughput")) {
+          // Quick mode measures the encrypted session-file-store (a few req/s) for returning browsers only.
+          const modes = quick && server.slow ? (["returning"] as const) : (["returning", "new"] as const);
+          const rows = await measureThroughput(running, server, modes, settings);
+          results.throughput.push(...rows);
+          for (const row of rows) progress(`${server.id} ${row.mode}: ${Math.round(row.requestsPerSecond.median)} req/s, p99 ${row.p99Ms.median} ms, ${row.failures} failed`);
+        }
+      } finally {
+        await running.stop();
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    });
+  }
+}
+if (!skip.has("memory")) {
+  // Quick mode floods only ours; the full run measures every memory-backed server.
+  for (const server of servers.filter((s) => s.memoryBacked && (!quick || s.ours))) {
+    await attempt(`memory ${server.id}`, async () => {
+      const row = await measureMemory(server, { visitors: settings.memoryVisitors, connections: settings.connections, maxSeconds: 120 });
+      results.memory.push(row);
+      progress(`${server.id} memory: +${row.rssGrowthMiB.toFixed(1)} MiB RSS after ${row.served} visitors`);
+    });
+  }
+}
+if (!skip.has("store-files")) {
+  // Quick mode leaves out the encrypted session-file-store here: a few visitors a second.
+  for (const server of servers.filter((s) => s.fileBacked && (!quick || !s.slow))) {
+    await attempt(`store files ${server.id}`, async () => {
+      const row = await measureStoreFiles(server, { visitors: settings.storeVisitors, connections: settings.connections, maxSeconds: settings.storeMaxSeconds });
+      results.storeFiles.push(row);
+      progress(`${server.id} store: ${row.files} files, ${row.logLines} log lines after ${row.served} visitors`);
+    });
+  }
+}
+if (!skip.has("disk")) {
+  await attempt("disk", async () => {
+    const { rows } = await runScript<{ rows: DiskRow[] }>("disk.ts", quick ? ["--quick"] : []);
+    results.disk = rows;
+    for (const row of rows) progress(`disk: ${Math.round(row.writesPerSecond)} ${row.operation}/s`);
+  });
+}
+if (!skip.has("hashing")) {
+  await attempt("hashing", async () => {
+    const { rows } = await runScript<{ rows: HashingRow[] }>("hashing.ts", quick ? ["--quick"] : []);
+    results.hashing = rows;
+    for (const row of rows) progress(`${row.method}: ${Math.round(row.msPerHash)} ms/hash, loop max delay ${row.maxLoopDelayMs.toFixed(1)} ms`);
+  });
+}
+
+results.targets = evaluateTargets(results);
+results.machine.loadAverageAfter = os.loadavg();
+results.finishedAt = new Date().toISOString();
+const reportPath = writeReport(results, resultsDir);
+console.log(renderMarkdown(results));
+progress(`written ${path.relative(process.cwd(), reportPath)} and bench/results/latest.{md,json}`);
+
+function readUsage(): string {
+  return [
+    "npm run bench [-- options]",
+    "  --quick              one short repetition, smaller floods (under two minutes)",
+    "  --only=ID,ID         only these servers: raw, express-memory, express-file, express-file-secret,",
+    "                       fastify-session, fastify-secure-session, ours-manager, step-01 … step-04",
+    "  --skip=SECTION,...   throughput, lost-updates, memory, store-files, disk, hashing",
+    "  --cpu-prof           V8 CPU profile of each server in bench/results/profiles/<id>/",
+  ].join("\n");
+}
