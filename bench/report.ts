@@ -109,7 +109,7 @@ export function renderMarkdown(results: BenchResults): string {
   if (results.disk.length > 0) {
     parts.push("", "## The disk's own ceiling (small files written atomically, 50 in flight)", "",
       table(["operation", "files/s"], results.disk.map((row) => [row.operation, n(row.writesPerSecond)])),
-      "", "Each request of a view counter on a file store writes one file, so no file store can serve more requests per second than the first line.");
+      "", "Each request of a view counter on a file store writes one file (returning browsers: over their old one), so no file store serves more requests per second than these lines.");
   }
   if (results.hashing.length > 0) {
     parts.push("", "## Password hashing (8 logins at once, each started on its own turn of the event loop)", "",
