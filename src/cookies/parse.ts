@@ -1,5 +1,6 @@
 // Reads the Cookie request header into a record of name → value, with the semantics of the `cookie`
-// npm package 0.7 (`parse`, used by Express 5), so code written against it ports over.
+// npm package 0.7 (`parse`, used by Express 5), so code written against it ports over; readCookie()
+// gives one value with the same semantics without building the record (a session needs one name).
 // Spec: RFC 6265 §4.2.1 / §5.4 (cookie-string = cookie-pair *( ";" SP cookie-pair )).
 // Pitfall prevented: a browser sends whatever a sibling site or a script wrote, so the header is
 // untrusted input: a malformed `%` escape, a pair without `=`, binary junk or `__proto__` must never
@@ -9,41 +10,82 @@
 
 export type ParsedCookies = Record<string, string>;
 
+// One Cookie header, or several: `req.headers.cookie` (Node joins repeated headers with "; ") or
+// `req.headersDistinct.cookie` (an array).
+export type CookieHeader = string | readonly string[] | undefined;
+
 /**
- * Parses one or several Cookie headers. `req.headers.cookie` (Node joins repeated headers with "; ")
- * and `req.headersDistinct.cookie` (an array) both work; `undefined` gives an empty record.
- * The record has a null prototype: `cookies.__proto__` or `cookies.constructor` is only ever a cookie.
+ * Parses one or several Cookie headers; `undefined` gives an empty record. The record has a null
+ * prototype: `cookies.__proto__` or `cookies.constructor` is only ever a cookie.
  */
-export function parseCookies(header: string | readonly string[] | undefined): ParsedCookies {
+export function parseCookies(header: CookieHeader): ParsedCookies {
   const cookies: ParsedCookies = Object.create(null) as ParsedCookies;
-  if (header === undefined) return cookies;
-  const headers = typeof header === "string" ? [header] : header;
-  for (const line of headers) {
-    if (typeof line !== "string") continue; // Untyped callers: ignore, never throw.
-    readCookiePairs(line, cookies);
-  }
+  forEachHeaderLine(header, (line) => {
+    forEachPair(line, (name, valueStart, valueEnd) => {
+      // First occurrence wins: a later duplicate never overwrites.
+      if (!Object.hasOwn(cookies, name)) cookies[name] = readValue(line, valueStart, valueEnd);
+      return false;
+    });
+    return false;
+  });
   return cookies;
 }
 
-function readCookiePairs(line: string, cookies: ParsedCookies): void {
+/**
+ * The value of the cookie `name`: exactly `parseCookies(header)[name]` (first occurrence, unquoted,
+ * decoded), without building the record or decoding any other value. `undefined` when absent.
+ */
+export function readCookie(header: CookieHeader, name: string): string | undefined {
+  let value: string | undefined;
+  forEachHeaderLine(header, (line) => {
+    // A cheap pre-check: most requests carry no cookie of this name at all.
+    if (!line.includes(name)) return false;
+    return forEachPair(line, (pairName, valueStart, valueEnd) => {
+      if (pairName !== name) return false;
+      value = readValue(line, valueStart, valueEnd);
+      return true;
+    });
+  });
+  return value;
+}
+
+// Calls visit(line) for each header line in order until it returns true (found what it looked for).
+function forEachHeaderLine(header: CookieHeader, visit: (line: string) => boolean): void {
+  if (header === undefined) return;
+  if (typeof header === "string") {
+    visit(header);
+    return;
+  }
+  for (const line of header) {
+    if (typeof line !== "string") continue; // Untyped callers: ignore, never throw.
+    if (visit(line)) return;
+  }
+}
+
+// Calls visit(name, valueStart, valueEnd) for each "name=value" pair of one line, in order, until it
+// returns true; returns whether one did. Names are trimmed; the value is line[valueStart, valueEnd)
+// as sent (readValue() trims, unquotes and decodes it).
+function forEachPair(line: string, visit: (name: string, valueStart: number, valueEnd: number) => boolean): boolean {
   let start = 0;
   let equals = -1; // The next "=" at or after `start`, found once and reused: linear on any input.
   while (start < line.length) {
     if (equals < start) equals = line.indexOf("=", start);
-    if (equals === -1) return; // No "=" left: no more pairs.
+    if (equals === -1) return false; // No "=" left: no more pairs.
     let end = line.indexOf(";", start);
     if (end === -1) end = line.length;
     // A pair without "=" is skipped, as `cookie` 0.7 does (browsers send a nameless cookie as "value").
     if (equals < end) {
       const name = trimOptionalWhitespace(line.slice(start, equals));
-      // An empty name is skipped too (`cookie` 0.7 would store it under ""). First occurrence wins:
-      // a later duplicate never overwrites.
-      if (name !== "" && !Object.hasOwn(cookies, name)) {
-        cookies[name] = decodeValue(unquote(trimOptionalWhitespace(line.slice(equals + 1, end))));
-      }
+      // An empty name is skipped too (`cookie` 0.7 would store it under "").
+      if (name !== "" && visit(name, equals + 1, end)) return true;
     }
     start = end + 1;
   }
+  return false;
+}
+
+function readValue(line: string, start: number, end: number): string {
+  return decodeValue(unquote(trimOptionalWhitespace(line.slice(start, end))));
 }
 
 // OWS = *( SP / HTAB ) (RFC 9110 §5.6.3). Only these two are trimmed, like `cookie` 0.7: String.trim()

@@ -22,12 +22,16 @@ export function withErrorBoundary(
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const log = options?.log ?? ((message: string, error?: unknown) => console.error(message, error));
   return (req, res) => {
-    const fail = (error: unknown) => handleError(req, res, error, log);
+    let result: void | Promise<void>;
     try {
-      const result = handler(req, res);
-      if (result && typeof result.then === "function") result.then(undefined, fail);
+      result = handler(req, res);
     } catch (error) {
-      fail(error);
+      handleError(req, res, error, log);
+      return;
+    }
+    // Only an async handler pays for a rejection handler (one closure and one derived promise).
+    if (result && typeof result.then === "function") {
+      result.then(undefined, (error: unknown) => handleError(req, res, error, log));
     }
   };
 }

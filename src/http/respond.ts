@@ -9,7 +9,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { prefersJson } from "./accept.ts";
 import { SafeHtml } from "./html.ts";
-import { setSecurityHeaders } from "./security-headers.ts";
+import { missingSecurityHeaders } from "./security-headers.ts";
 
 export type ResponseHeaders = Readonly<Record<string, string | string[]>>;
 
@@ -31,10 +31,9 @@ export function sendJson(res: ServerResponse, status: number, value: unknown, he
 }
 
 export function sendNoContent(res: ServerResponse, headers?: ResponseHeaders): void {
-  setSecurityHeaders(res);
   applyHeaders(res, headers);
   // A 204 has no body, so no Content-Type or Content-Length (RFC 9110 §8.6, §15.3.5).
-  res.statusCode = 204;
+  res.writeHead(204, missingSecurityHeaders(res));
   res.end();
 }
 
@@ -87,17 +86,21 @@ function send(res: ServerResponse, status: number, contentType: string, body: st
   if (!Number.isInteger(status) || status < 200 || status > 599 || status === 204 || status === 304) {
     throw new TypeError(`response "status" is invalid: must be an integer from 200 to 599 with a body (not 204 or 304)`);
   }
-  setSecurityHeaders(res);
   applyHeaders(res, headers);
-  // Set last, so the body's own type and exact byte length always win.
-  res.setHeader("Content-Type", contentType);
-  res.setHeader("Content-Length", Buffer.byteLength(body));
-  res.statusCode = status;
+  // Everything this response adds goes out in one writeHead(): headers already on `res` (the session's
+  // Set-Cookie and no-store, the route's own policies) are kept, and the body's own type and exact byte
+  // length win over any earlier value. Without earlier headers, node:http writes this object as is,
+  // skipping its per-header bookkeeping.
+  const head: Record<string, string | number> = missingSecurityHeaders(res);
+  head["Content-Type"] = contentType;
+  head["Content-Length"] = Buffer.byteLength(body);
+  res.writeHead(status, head);
   res.end(body);
 }
 
 function applyHeaders(res: ServerResponse, headers: ResponseHeaders | undefined): void {
-  for (const [name, value] of Object.entries(headers ?? {})) {
+  if (headers === undefined) return;
+  for (const [name, value] of Object.entries(headers)) {
     const lowerName = name.toLowerCase();
     // Several cookies are several Set-Cookie lines (RFC 6265 §3); never drop the session's.
     if (lowerName === "set-cookie") res.appendHeader("Set-Cookie", value);

@@ -21,8 +21,23 @@ const securityHeaders: Readonly<Record<string, string>> = {
   "Content-Security-Policy": htmlContentSecurityPolicy,
 };
 
-export function setSecurityHeaders(res: ServerResponse): void {
-  for (const [name, value] of Object.entries(securityHeaders)) {
-    if (!res.hasHeader(name)) res.setHeader(name, value);
+// [name as sent, name as node:http keys it, value], computed once.
+const securityHeaderList = Object.entries(securityHeaders)
+  .map(([name, value]) => [name, name.toLowerCase(), value] as const);
+
+/**
+ * The baseline headers `res` doesn't carry yet, as a fresh object: send() hands it to one writeHead()
+ * call with the body's own headers, instead of a setHeader() per header.
+ */
+export function missingSecurityHeaders(res: ServerResponse): Record<string, string> {
+  const missing: Record<string, string> = {};
+  for (const [name, lowerName, value] of securityHeaderList) {
+    if (!res.hasHeader(lowerName)) missing[name] = value;
   }
+  return missing;
+}
+
+/** Sets the baseline headers `res` doesn't carry yet (for responses not sent through respond.ts). */
+export function setSecurityHeaders(res: ServerResponse): void {
+  for (const [name, value] of Object.entries(missingSecurityHeaders(res))) res.setHeader(name, value);
 }

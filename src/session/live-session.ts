@@ -3,7 +3,6 @@
 // regenerate()/destroy() only record intent; the manager applies them when the callback returns,
 // under the session's lock, so a failing handler changes nothing. Pitfall prevented: the popular
 // tutorials' module-level `session` variable shared by concurrent requests: one object per request.
-import { generateSessionId } from "./session-id.ts";
 import type { SessionData, SessionRecord } from "./store.ts";
 
 export interface RegenerateOptions {
@@ -50,9 +49,12 @@ export class LiveSession<D extends SessionData = SessionData> implements Session
   readonly nowMs: number;
   #id: string;
   #createdAtMs: number;
+  readonly #newId: () => string;
 
-  constructor(id: string, loadedKey: string | null, loaded: SessionRecord | null, nowMs: number) {
+  /** newId makes the ID regenerate() moves to: the manager's createSessionIdSource(). */
+  constructor(id: string, loadedKey: string | null, loaded: SessionRecord | null, nowMs: number, newId: () => string) {
     this.#id = id;
+    this.#newId = newId;
     this.nowMs = nowMs;
     this.loadedKey = loadedKey;
     this.loaded = loaded;
@@ -72,7 +74,7 @@ export class LiveSession<D extends SessionData = SessionData> implements Session
   }
 
   regenerate(options: RegenerateOptions = {}): void {
-    this.#id = generateSessionId();
+    this.#id = this.#newId();
     this.regenerated = true;
     if (!options.keepData) this.data = {} as D;
     if (options.restartLifetime) this.#createdAtMs = this.nowMs;

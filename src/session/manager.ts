@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { KeyedLock } from "./keyed-lock.ts";
 import { LiveSession, type Session } from "./live-session.ts";
 import { SessionCookie } from "./session-cookie.ts";
-import { generateSessionId, storeKeyOf } from "./session-id.ts";
+import { createSessionIdSource, storeKeyOf } from "./session-id.ts";
 import type { SessionData, SessionRecord, SessionStore } from "./store.ts";
 import { expiryOf, isExpired, isTouchDue, secondsUntil, sessionTimeouts } from "./timeouts.ts";
 
@@ -91,6 +91,7 @@ export function createSessionManager<D extends SessionData = SessionData>(option
     isSecureRequest: options.isSecureRequest ?? (() => false),
   });
   const lock = new KeyedLock();
+  const newSessionId = createSessionIdSource();
   // Requests inside withSession(): a nested call for one of them would queue behind itself for good.
   const requestsInSession = new WeakSet<IncomingMessage>();
   const inFlight = new Set<InFlight>();
@@ -110,8 +111,8 @@ export function createSessionManager<D extends SessionData = SessionData>(option
       }
       // Strict mode: a cookie we can't match to a live record never names the new session (R04).
       const session = record === null
-        ? new LiveSession<D>(generateSessionId(), null, null, nowMs)
-        : new LiveSession<D>(id!, storeKey, record, nowMs);
+        ? new LiveSession<D>(newSessionId(), null, null, nowMs, newSessionId)
+        : new LiveSession<D>(id!, storeKey, record, nowMs, newSessionId);
       flight.session = session as LiveSession;
       const result = await fn(session);
       await commit(req, res, session, clearIfStale);

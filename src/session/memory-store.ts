@@ -3,7 +3,8 @@
 // database then). Pitfall prevented: express-session's MemoryStore grows without bound and never
 // expires entries (measured: +187 MiB after 100k visitors). Here expired records are dropped when
 // read and swept from the oldest end on every write, and past `maxEntries` the least recently
-// written record is evicted, so a flood of visitors costs at most maxEntries records.
+// written record is evicted, so a flood of visitors costs at most maxEntries records. Every operation
+// is O(1) however full the store is (prune and destroyByUser excepted).
 // Data is kept as a JSON string: get() always returns a fresh copy, as a store outside the process would.
 import type { SessionRecord, SessionStore } from "./store.ts";
 
@@ -14,21 +15,31 @@ export interface MemoryStoreOptions {
   now?: () => number;
 }
 
+// A record plus its place in the write order: a doubly linked list from the least to the most recently
+// written record, so the oldest is found in O(1). (The Map's own insertion order would hold the same
+// order, but reaching its first entry means stepping over every slot deleted before it: thousands,
+// on every write, once the store has been full for a while.)
 interface Entry {
+  readonly key: string;
   dataJson: string;
   userId: string | null;
   createdAtMs: number;
   lastSeenMs: number;
   expiresAtMs: number;
+  older: Entry | null;
+  newer: Entry | null;
 }
+
+type EntryFields = Omit<Entry, "key" | "older" | "newer">;
 
 const defaultMaxEntries = 10_000; // ~ a few MiB of small sessions
 const expiredSweepPerWrite = 4; // amortized cleanup: a write removes at most this many expired records
 
 export class MemoryStore implements SessionStore {
-  // A Map iterates in insertion order; every write re-inserts its key, so the first entry is always the
-  // least recently written one: the eviction candidate, and the likeliest to have expired.
   readonly #entries = new Map<string, Entry>();
+  // Both ends of the write order. The oldest is the eviction candidate, and the likeliest to have expired.
+  #oldest: Entry | null = null;
+  #newest: Entry | null = null;
   readonly #maxEntries: number;
   readonly #now: () => number;
 
@@ -50,7 +61,7 @@ export class MemoryStore implements SessionStore {
     const entry = this.#entries.get(key);
     if (entry === undefined) return null;
     if (this.#now() >= entry.expiresAtMs) {
-      this.#entries.delete(key);
+      this.#remove(entry);
       return null;
     }
     const { dataJson, userId, createdAtMs, lastSeenMs, expiresAtMs } = entry;
@@ -65,18 +76,20 @@ export class MemoryStore implements SessionStore {
   async touch(key: string, record: SessionRecord): Promise<void> {
     const entry = this.#entries.get(key);
     if (entry === undefined) return this.set(key, record);
-    this.#write(key, { ...entry, lastSeenMs: record.lastSeenMs, expiresAtMs: record.expiresAtMs });
+    const { dataJson, userId, createdAtMs } = entry;
+    this.#write(key, { dataJson, userId, createdAtMs, lastSeenMs: record.lastSeenMs, expiresAtMs: record.expiresAtMs });
   }
 
   async destroy(key: string): Promise<void> {
-    this.#entries.delete(key);
+    const entry = this.#entries.get(key);
+    if (entry !== undefined) this.#remove(entry);
   }
 
   async destroyByUser(userId: string): Promise<number> {
     let count = 0;
-    for (const [key, entry] of this.#entries) {
+    for (const entry of this.#entries.values()) {
       if (entry.userId === userId) {
-        this.#entries.delete(key); // deleting the current entry while iterating a Map is safe
+        this.#remove(entry); // deleting the current entry while iterating a Map is safe
         count++;
       }
     }
@@ -87,9 +100,9 @@ export class MemoryStore implements SessionStore {
   prune(): number {
     const nowMs = this.#now();
     let count = 0;
-    for (const [key, entry] of this.#entries) {
+    for (const entry of this.#entries.values()) {
       if (nowMs >= entry.expiresAtMs) {
-        this.#entries.delete(key);
+        this.#remove(entry);
         count++;
       }
     }
@@ -98,21 +111,32 @@ export class MemoryStore implements SessionStore {
 
   async close(): Promise<void> {
     this.#entries.clear();
+    this.#oldest = null;
+    this.#newest = null;
   }
 
-  #write(key: string, entry: Entry): void {
-    this.#entries.delete(key); // re-insert at the end: most recently written
+  #write(key: string, fields: EntryFields): void {
+    const previous = this.#entries.get(key);
+    if (previous !== undefined) this.#remove(previous);
+    // Appended as the newest: most recently written.
+    const entry: Entry = { key, ...fields, older: this.#newest, newer: null };
+    if (this.#newest === null) this.#oldest = entry;
+    else this.#newest.newer = entry;
+    this.#newest = entry;
     this.#entries.set(key, entry);
     const nowMs = this.#now();
-    let swept = 0;
-    for (const [oldestKey, oldest] of this.#entries) {
-      if (swept === expiredSweepPerWrite || nowMs < oldest.expiresAtMs) break;
-      this.#entries.delete(oldestKey);
-      swept++;
+    for (let swept = 0; swept < expiredSweepPerWrite; swept++) {
+      if (this.#oldest === null || nowMs < this.#oldest.expiresAtMs) break;
+      this.#remove(this.#oldest);
     }
-    while (this.#entries.size > this.#maxEntries) {
-      const oldestKey = this.#entries.keys().next().value as string;
-      this.#entries.delete(oldestKey);
-    }
+    while (this.#entries.size > this.#maxEntries && this.#oldest !== null) this.#remove(this.#oldest);
+  }
+
+  #remove(entry: Entry): void {
+    this.#entries.delete(entry.key);
+    if (entry.older === null) this.#oldest = entry.newer;
+    else entry.older.newer = entry.newer;
+    if (entry.newer === null) this.#newest = entry.older;
+    else entry.newer.older = entry.older;
   }
 }

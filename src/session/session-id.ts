@@ -4,6 +4,8 @@
 // Session Management CS "Permissive and Strict"): the server only adopts IDs it generated.
 // isWellFormedSessionId() answers false for anything else (wrong length, path characters, "../").
 // storeKeyOf() is what stores see instead of the ID: its SHA-256, useless as a cookie (R02).
+// createSessionIdSource() makes the same IDs for the session manager, from pooled random bytes.
+import { Buffer } from "node:buffer";
 import * as crypto from "node:crypto";
 import { randomToken } from "../crypto/random.ts";
 
@@ -16,6 +18,30 @@ const sessionIdRegExp = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
 /** A fresh, unguessable session ID: 43 base64url characters. */
 export function generateSessionId(): string {
   return randomToken(sessionIdBytes);
+}
+
+const idsPerRefill = 64; // 2 KiB of random bytes per call to the CSPRNG
+
+/**
+ * generateSessionId() for a server that makes many: the bytes come from the same CSPRNG, drawn 64 IDs
+ * at a time, because each call costs ~3 µs whatever its size (as for randomUUID(), which Node feeds
+ * from a cache the same way). Each ID's bytes are handed out once and zeroed at once; the buffer is
+ * private to the returned function (Buffer.alloc: never Node's shared pool).
+ */
+export function createSessionIdSource(): () => string {
+  const pool = Buffer.alloc(sessionIdBytes * idsPerRefill);
+  let next = pool.length;
+  return () => {
+    if (next === pool.length) {
+      crypto.randomFillSync(pool);
+      next = 0;
+    }
+    const end = next + sessionIdBytes;
+    const id = pool.toString("base64url", next, end);
+    pool.fill(0, next, end);
+    next = end;
+    return id;
+  };
 }
 
 /** True only for strings shaped like generateSessionId()'s output. Never throws. */

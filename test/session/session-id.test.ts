@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { generateSessionId, isWellFormedSessionId } from "../../src/session/session-id.ts";
+import { createSessionIdSource, generateSessionId, isWellFormedSessionId } from "../../src/session/session-id.ts";
 
 describe("generateSessionId", () => {
   it("R01: makes 43-character base64url IDs (32 random bytes), 10^5 of them all distinct", () => {
@@ -12,6 +12,35 @@ describe("generateSessionId", () => {
       assert.equal(Buffer.from(id, "base64url").length, 32);
       assert.ok(isWellFormedSessionId(id));
     }
+  });
+});
+
+describe("createSessionIdSource", () => {
+  it("R01: makes the same 43-character IDs from a pooled buffer, 10^5 all distinct across refills", () => {
+    const next = createSessionIdSource();
+    const ids = new Set<string>();
+    for (let i = 0; i < 100_000; i++) ids.add(next());
+    assert.equal(ids.size, 100_000);
+    for (const id of ids) assert.ok(isWellFormedSessionId(id));
+  });
+
+  it("R01: never hands out the same bytes twice: 2,000 IDs hold ~256 random bits each", () => {
+    // A pool that reused or zero-filled a slot would show as repeated IDs or as zero bytes.
+    const next = createSessionIdSource();
+    const bytes = Buffer.concat(Array.from({ length: 2000 }, () => Buffer.from(next(), "base64url")));
+    const zeroBytes = bytes.filter((byte) => byte === 0).length;
+    // 64,000 random bytes: 250 zeros expected, and 400 is over 9 standard deviations away.
+    assert.ok(zeroBytes < 400, `${zeroBytes} zero bytes`);
+    const set = new Set(Array.from({ length: 2000 }, (_, i) => bytes.subarray(i * 32, i * 32 + 32).toString("hex")));
+    assert.equal(set.size, 2000);
+  });
+
+  it("gives each source its own pool: two sources never share IDs", () => {
+    const first = createSessionIdSource();
+    const second = createSessionIdSource();
+    const ids = new Set<string>();
+    for (let i = 0; i < 1000; i++) ids.add(first()).add(second());
+    assert.equal(ids.size, 2000);
   });
 });
 
