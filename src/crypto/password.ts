@@ -5,8 +5,10 @@
 // while the event loop keeps serving (test/pitfalls/hash-sync-blocks-loop.test.ts). Input is NFKC-
 // normalized and capped at 1024 bytes, never silently truncated (bcrypt stops at 72). verifyPassword
 // returns false for anything wrong, including a malformed stored string, and spends one hash for an
-// unknown user (`phc` null) so timing doesn't reveal which names exist (R15).
+// unknown user (`phc` null) so timing doesn't reveal which names exist (R15). Hashes take turns in
+// passwordHashSlots (hash-slots.ts), so a burst of logins never takes every core from the event loop.
 import { randomBytes, timingSafeEqual } from "node:crypto";
+import { createHashSlots } from "./hash-slots.ts";
 import { assertScryptParams, defaultScryptParams, scryptAsync, type ScryptParams } from "./keys.ts";
 import { maxPasswordBytes } from "./password-rules.ts";
 
@@ -15,6 +17,15 @@ export { checkNewPassword, maxPasswordBytes, type NewPasswordRules } from "./pas
 
 /** Cheap parameters (N=2^10, ~1 MiB) so tests stay fast. Never in production. */
 export const fastScryptParamsForTests: Readonly<ScryptParams> = Object.freeze({ ln: 10, r: 8, p: 1 });
+
+// The one piece of module state here, on purpose: the cores it shares out belong to the whole process,
+// so every hash in it must queue in the same line (one line per caller would not bound the total).
+export const passwordHashSlots = createHashSlots();
+
+// Every scrypt of this file runs through here.
+function hashInTurn(password: string, salt: Buffer, outputBytes: number, params: ScryptParams): Promise<Buffer> {
+  return passwordHashSlots.run(() => scryptAsync(password, salt, outputBytes, params));
+}
 
 const saltBytes = 16;
 const hashBytes = 32; // 256 bits: more adds nothing against guessing, only storage
@@ -37,7 +48,7 @@ export async function hashPassword(password: string, params: ScryptParams = defa
     throw new TypeError(`password is invalid: must be a string of at most ${maxPasswordBytes} bytes in UTF-8, without NUL`);
   }
   const salt = randomBytes(saltBytes);
-  const hash = await scryptAsync(input, salt, hashBytes, params);
+  const hash = await hashInTurn(input, salt, hashBytes, params);
   return `$scrypt$ln=${params.ln},r=${params.r},p=${params.p}$${encodeB64(salt)}$${encodeB64(hash)}`;
 }
 
@@ -64,14 +75,14 @@ export async function verifyPassword(
     await spendDummyHash(params);
     return false;
   }
-  const candidate = await scryptAsync(input, parsed.salt, parsed.hash.length, parsed.params);
+  const candidate = await hashInTurn(input, parsed.salt, parsed.hash.length, parsed.params);
   // Same length by construction; timingSafeEqual would throw otherwise, so check anyway.
   return candidate.length === parsed.hash.length && timingSafeEqual(candidate, parsed.hash);
 }
 
 /** Spends one hash's worth of time and memory, for code paths that have no stored hash. */
 export async function spendDummyHash(params: ScryptParams = defaultScryptParams): Promise<void> {
-  await scryptAsync("dummy password", Buffer.alloc(saltBytes), hashBytes, params);
+  await hashInTurn("dummy password", Buffer.alloc(saltBytes), hashBytes, params);
 }
 
 /** True when the stored hash is unparsable or weaker than `params` in any way: hash again at login. */

@@ -1,0 +1,63 @@
+// Lets at most `slots` expensive tasks (password hashes) run at once; the others wait their turn, in
+// the order they arrived. Why: one scrypt hash with OWASP parameters is ~0.5 s of one core and 128 MiB.
+// libuv's thread pool runs four at once, so on a 2-core machine a burst of logins takes both cores from
+// the event loop (measured: every other request waited up to 37 ms) and holds 512 MiB. One slot fewer
+// than the cores keeps a core for the loop and bounds hashing memory to slots × 128 MiB.
+// A task that throws or rejects frees its slot like one that succeeds.
+import { availableParallelism } from "node:os";
+
+export interface HashSlots {
+  /** Runs task() when a slot is free; settles as task() does. */
+  run<T>(task: () => Promise<T>): Promise<T>;
+  /** Tasks running now and tasks waiting for a slot. */
+  readonly running: number;
+  readonly waiting: number;
+}
+
+/** One slot fewer than the cores, at least one: the event loop keeps a core to itself. */
+export function defaultHashSlots(cores: number = availableParallelism()): number {
+  return Math.max(1, Math.floor(cores) - 1);
+}
+
+export function createHashSlots(slots: number = defaultHashSlots()): HashSlots {
+  if (!Number.isInteger(slots) || slots < 1) {
+    throw new TypeError(`hash "slots" is invalid: must be an integer of at least 1`);
+  }
+  let running = 0;
+  const queue: Array<() => void> = []; // resolvers of the tasks waiting for a slot, oldest first
+  let head = 0; // index of the oldest waiting resolver: shift() would be O(n) per task
+
+  function release(): void {
+    const next = queue[head];
+    if (next === undefined) {
+      running--;
+      return;
+    }
+    queue[head++] = undefined as never; // drop the reference at once
+    if (head === queue.length) {
+      queue.length = 0;
+      head = 0;
+    }
+    next(); // the slot passes straight to the oldest waiting task: `running` stays the same
+  }
+
+  async function run<T>(task: () => Promise<T>): Promise<T> {
+    if (running < slots) running++;
+    else await new Promise<void>((resolve) => queue.push(resolve));
+    try {
+      return await task();
+    } finally {
+      release();
+    }
+  }
+
+  return {
+    run,
+    get running() {
+      return running;
+    },
+    get waiting() {
+      return queue.length - head;
+    },
+  };
+}

@@ -1,0 +1,129 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { createHashSlots, defaultHashSlots } from "../../src/crypto/hash-slots.ts";
+import { fastScryptParamsForTests as fast, hashPassword, passwordHashSlots, verifyPassword } from "../../src/crypto/password.ts";
+
+// A task the test finishes by hand, recording when it started.
+function manualTask(started: string[], name: string) {
+  let finish!: (value: string) => void;
+  let fail!: (error: Error) => void;
+  const promise = new Promise<string>((resolve, reject) => {
+    finish = resolve;
+    fail = reject;
+  });
+  return {
+    task: () => {
+      started.push(name);
+      return promise;
+    },
+    finish: () => finish(name),
+    fail: (error: Error) => fail(error),
+  };
+}
+
+// Lets every pending promise callback run (a few microtask turns).
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+describe("defaultHashSlots", () => {
+  it("leaves one core to the event loop, and is at least one", () => {
+    assert.equal(defaultHashSlots(1), 1);
+    assert.equal(defaultHashSlots(2), 1);
+    assert.equal(defaultHashSlots(4), 3);
+    assert.equal(defaultHashSlots(16), 15);
+  });
+});
+
+describe("createHashSlots", () => {
+  it("rejects a slot count that is not a positive integer", () => {
+    for (const slots of [0, -1, 1.5, Number.NaN]) {
+      assert.throws(() => createHashSlots(slots), {
+        name: "TypeError",
+        message: 'hash "slots" is invalid: must be an integer of at least 1',
+      });
+    }
+  });
+
+  it("runs at most `slots` tasks at once; the others start in arrival order as slots free up", async () => {
+    const slots = createHashSlots(2);
+    const started: string[] = [];
+    const a = manualTask(started, "a");
+    const b = manualTask(started, "b");
+    const c = manualTask(started, "c");
+    const d = manualTask(started, "d");
+    const results = [a, b, c, d].map((t) => slots.run(t.task));
+    await settle();
+    assert.deepEqual(started, ["a", "b"]);
+    assert.equal(slots.running, 2);
+    assert.equal(slots.waiting, 2);
+
+    b.finish();
+    await settle();
+    assert.deepEqual(started, ["a", "b", "c"]);
+    assert.equal(slots.running, 2);
+    assert.equal(slots.waiting, 1);
+
+    a.finish();
+    c.finish();
+    await settle();
+    assert.deepEqual(started, ["a", "b", "c", "d"]);
+    d.finish();
+    assert.deepEqual(await Promise.all(results), ["a", "b", "c", "d"]);
+    assert.equal(slots.running, 0);
+    assert.equal(slots.waiting, 0);
+  });
+
+  it("frees the slot of a task that rejects or throws, and passes the failure on", async () => {
+    const slots = createHashSlots(1);
+    const started: string[] = [];
+    const failing = manualTask(started, "failing");
+    const next = manualTask(started, "next");
+    const failed = slots.run(failing.task);
+    const throwing = slots.run(() => {
+      throw new Error("thrown synchronously");
+    });
+    const after = slots.run(next.task);
+    failing.fail(new Error("hash failed"));
+    await assert.rejects(failed, { message: "hash failed" });
+    await assert.rejects(throwing, { message: "thrown synchronously" });
+    await settle();
+    assert.deepEqual(started, ["failing", "next"]);
+    next.finish();
+    assert.equal(await after, "next");
+    assert.equal(slots.running, 0);
+  });
+
+  it("reuses its queue: many rounds of waiting tasks all run, in order", async () => {
+    const slots = createHashSlots(1);
+    const order: number[] = [];
+    const runs = Array.from({ length: 1000 }, (_, i) => slots.run(async () => {
+      order.push(i);
+      return i;
+    }));
+    assert.equal((await Promise.all(runs)).length, 1000);
+    assert.deepEqual(order, Array.from({ length: 1000 }, (_, i) => i));
+    assert.equal(slots.waiting, 0);
+  });
+});
+
+describe("password hashes take turns", () => {
+  it("hashPassword and verifyPassword queue in passwordHashSlots beyond its slot count", async () => {
+    const phc = await hashPassword("correct horse battery staple", fast);
+    const hogs: Array<() => void> = [];
+    // Fill every slot with a task that waits until the test lets it go.
+    const occupied = Array.from({ length: defaultHashSlots() }, () =>
+      passwordHashSlots.run(() => new Promise<void>((resolve) => hogs.push(resolve))));
+    await settle();
+    let hashed = false;
+    let verified = false;
+    const hashing = hashPassword("another long password", fast).then(() => (hashed = true));
+    const verifying = verifyPassword("correct horse battery staple", phc, fast).then((ok) => (verified = ok));
+    await settle();
+    assert.equal(passwordHashSlots.waiting, 2);
+    assert.equal(hashed, false);
+    assert.equal(verified, false);
+    for (const letGo of hogs) letGo();
+    await Promise.all([...occupied, hashing, verifying]);
+    assert.equal(hashed, true);
+    assert.equal(verified, true);
+  });
+});
