@@ -41,10 +41,11 @@ export class KeyedLock {
     } catch (error) {
       result = Promise.reject(error);
     }
-    const release = () => this.#release(key);
-    // Registered before the caller's own reaction, so the next task starts first; this derived
-    // promise never rejects (release returns normally), so it can't be an unhandled rejection.
-    result.then(release, release);
+    // Released when fn settles either way. Registered before the caller's own reaction, so the next
+    // task starts first; this derived promise never rejects (#release returns normally), so it can't
+    // be an unhandled rejection. (Two inline arrows, not one `const release = () => …`: under tsx a
+    // named arrow costs a __name() call that defines its `name` property, on every request here.)
+    result.then(() => this.#release(key), () => this.#release(key));
     return result;
   }
 
