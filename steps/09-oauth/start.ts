@@ -51,7 +51,7 @@ export async function startWithLocalProvider(
   if (oauthSettings.provider !== "local") {
     const server = await createServer(options);
     const url = await listen(server, options);
-    return { lines: [`Listening on ${url}`], close: () => closeGracefully(server) };
+    return { lines: [`Listening on ${url}`, ...redirectHint(url, oauthSettings.redirectUri)], close: () => closeGracefully(server) };
   }
   const { clientId, clientSecret } = oauthSettings;
   const provider = createLocalProvider({
@@ -70,9 +70,20 @@ export async function startWithLocalProvider(
     servers.push(server);
     const url = await listen(server, options);
     provider.registerRedirectUri(clientId, oauthSettings.redirectUri ?? ownUrl(server) + callbackPath);
-    return { lines: [`Listening on ${url}`, `Local OAuth provider (a demo: no passwords) on ${provider.issuer()}`], close };
+    const providerLine = `Local OAuth provider (a demo: no passwords) on ${provider.issuer()}`;
+    return { lines: [`Listening on ${url}`, providerLine, ...redirectHint(url, oauthSettings.redirectUri)], close };
   } catch (error) {
     await close();
     throw error;
   }
+}
+
+// The provider sends the browser back to REDIRECT_URI, and the cookie that carries the sign-in's state
+// belongs to that host: a sign-in started at http://127.0.0.1:3000 and finished at
+// http://localhost:3000 finds no sign-in in progress. Say so at start-up, not after a failed sign-in.
+function redirectHint(url: string, redirectUri: string | null): string[] {
+  if (redirectUri === null) return [];
+  const redirectOrigin = new URL(redirectUri).origin;
+  if (redirectOrigin === new URL(url).origin) return [];
+  return [`Open ${redirectOrigin}/ to sign in: the provider sends browsers back to REDIRECT_URI, and the sign-in cookie belongs to that address`];
 }

@@ -451,7 +451,10 @@ describe("step 09: sign in with OAuth 2.0", () => {
     it("provider down: a callback whose token request cannot connect is a 502 page, and the app keeps serving", async () => {
       const down = await closedPortUrl();
       app = await startOAuthStep({ env: customEnv({ authorize: `${down}/authorize`, token: `${down}/token` }) });
-      assert.deepEqual(app.lines.length, 1);
+      // REDIRECT_URI names another address than the one the app listens on: start-up says where to go.
+      assert.deepEqual(app.lines.slice(1), [
+        "Open http://127.0.0.1:1/ to sign in: the provider sends browsers back to REDIRECT_URI, and the sign-in cookie belongs to that address",
+      ]);
       const response = await callbackWithCode(app);
       assert.equal(response.status, 502);
       assert.equal(response.headers.get("referrer-policy"), "no-referrer");
@@ -545,7 +548,10 @@ describe("step 09: sign in with OAuth 2.0", () => {
 
     it("ArcGIS preset: /sign-in goes to ArcGIS Online's authorize endpoint with the client ID, redirect URI, PKCE and expiration", async () => {
       app = await startOAuthStep({ env: { PROVIDER: "arcgis", CLIENT_ID: "abc123", REDIRECT_URI: "http://localhost:3000/authenticate" } });
-      assert.deepEqual(app.lines.length, 1); // no local provider
+      assert.match(app.lines[0]!, /^Listening on http:\/\/127\.0\.0\.1:\d+$/);
+      assert.deepEqual(app.lines.slice(1), [ // no local provider; the browser must use REDIRECT_URI's host
+        "Open http://localhost:3000/ to sign in: the provider sends browsers back to REDIRECT_URI, and the sign-in cookie belongs to that address",
+      ]);
       const { html } = await openForm(app, "/login");
       assert.match(html, />Sign in with ArcGIS<\/a>/);
       const { authorizeUrl } = await startSignIn(app);
