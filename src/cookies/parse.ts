@@ -51,11 +51,11 @@ export function readCookie(header: CookieHeader, name: string): string | undefin
 
 // Calls visit(line) for each header line in order until it returns true (found what it looked for).
 function forEachHeaderLine(header: CookieHeader, visit: (line: string) => boolean): void {
-  if (header === undefined) return;
   if (typeof header === "string") {
     visit(header);
     return;
   }
+  if (!Array.isArray(header)) return; // undefined, or (from untyped callers) null, a number...: no cookies
   for (const line of header) {
     if (typeof line !== "string") continue; // Untyped callers: ignore, never throw.
     if (visit(line)) return;

@@ -107,6 +107,11 @@ describe("parseCookies", () => {
     it("handles values of the wrong type from untyped callers", () => {
       const untyped = parseCookies as (header: unknown) => Record<string, string>;
       assert.deepEqual({ ...untyped(["a=1", 42, null, "b=2"]) }, { a: "1", b: "2" });
+      const untypedRead = readCookie as (header: unknown, name: string) => string | undefined;
+      for (const header of [null, 42, {}, { cookie: "a=1" }, true]) {
+        assert.deepEqual({ ...untyped(header) }, {}, `parseCookies(${JSON.stringify(header)})`);
+        assert.equal(untypedRead(header, "a"), undefined, `readCookie(${JSON.stringify(header)})`);
+      }
     });
 
     it("parses a huge header in linear time (many pairs without '=' before one with it)", () => {

@@ -96,7 +96,7 @@ describe("npm run step -- <n>", () => {
     assert.equal(child.stdout(), "");
   });
 
-  it("prints exactly one Listening line with the real port, and on SIGTERM finishes the in-flight request and exits 0", async () => {
+  for (const signal of ["SIGTERM", "SIGINT"] as const) it(`prints exactly one Listening line with the real port, and on ${signal} finishes the in-flight request and exits 0`, async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), "nsfs-"));
     after(() => rmSync(dataDir, { recursive: true, force: true }));
     const child = runStep("1", { PORT: "0", HOST: "127.0.0.1", DATA_DIR: dataDir });
@@ -122,8 +122,8 @@ describe("npm run step -- <n>", () => {
     // request above too (it was sent first), so that one counts as in flight, not idle.
     assert.equal((await rawRequest(baseUrl, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).status, 200);
 
-    child.process.kill("SIGTERM");
-    await child.waitForLine(/^SIGTERM: finishing in-flight requests/);
+    child.process.kill(signal);
+    await child.waitForLine(new RegExp(`^${signal}: finishing in-flight requests`));
     socket.end("Connection: close\r\n\r\n");
     await replied;
 
