@@ -195,6 +195,9 @@ describe("step 07: bad input", () => {
         assert.equal(login.status, 303, "existing users still log in");
         await login.text();
         assert.equal((await alice.fetch("/password")).status, 200, "and reach pages that write no account data");
+        const home = await alice.fetch("/"); // counts a view: written into the users file
+        assert.equal(home.status, 503);
+        assert.equal(await home.text(), userStoreUnavailableMessage);
       } finally {
         rmSync(usersDir());
         renameSync(`${usersDir()}.away`, usersDir());
@@ -204,6 +207,39 @@ describe("step 07: bad input", () => {
       const retry = await register({ username: "bob", password, confirm: password });
       assert.equal(retry.status, 303, "registration works again once the folder is back");
       await retry.text();
+    });
+
+    it("the whole data folder stops working: registration and login answer 503 with a clear message; nothing is damaged", async (t) => {
+      t.mock.method(console, "error", () => {});
+      await registerUser(app, app.newBrowser(), "alice", password);
+      const before = readFileSync(path.join(usersDir(), "users.json"), "utf8");
+      const alice = app.newBrowser();
+      const { csrf } = await openForm(app, "/login", alice); // the login form, opened while the disk still worked
+      // Sessions live in the data folder too: with both folders broken, no session can be saved.
+      const folders = [usersDir(), path.join(app.dataDir, "sessions")];
+      for (const folder of folders) {
+        renameSync(folder, `${folder}.away`);
+        writeFileSync(folder, "");
+      }
+      try {
+        const registration = await register({ username: "bob", password, confirm: password });
+        assert.equal(registration.status, 503);
+        await registration.text();
+        const login = await submitForm(app, "/login", { username: "alice", password }, { browser: alice, csrf });
+        assert.equal(login.status, 503, "a login whose session can't be saved would be forgotten at once");
+        assert.equal(await login.text(), "Sessions cannot be saved right now. Please try again later.");
+        const form = await app.newBrowser().fetch("/login");
+        assert.equal(form.status, 503, "the login form needs a session for its CSRF token");
+        await form.text();
+      } finally {
+        for (const folder of folders) {
+          rmSync(folder);
+          renameSync(`${folder}.away`, folder);
+        }
+      }
+      assert.equal(readFileSync(path.join(usersDir(), "users.json"), "utf8"), before);
+      assert.deepEqual(readdirSync(usersDir()), ["users.json"], "no temporary file left behind");
+      assert.equal((await logIn(app, app.newBrowser(), "alice", password)).status, 303, "login works again once the folder is back");
     });
 
     it(
