@@ -2,7 +2,7 @@
 // right). Loaded once at start; every change goes through one write queue, is applied to a copy, written
 // atomically (atomic-write.ts), and only then becomes visible, so writes never interleave, exactly one
 // of two racing registrations of a name wins, and a failed write leaves memory and file as they were.
-// Names are matched by usernameKey() (NFC + lowercase); records keep the display spelling.
+// Names are matched by usernameKey() (NFC + case folding); records keep the display spelling.
 // Bad input: a damaged file stops start-up (TypeError from user-file.ts); a failed write is an
 // HttpError 503. Replace with your database when one process and one small file no longer fit.
 import * as nodeFs from "node:fs/promises";

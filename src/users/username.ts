@@ -25,15 +25,16 @@ export function cleanUsername(name: string): string {
 }
 
 /**
- * The key two names are compared by: NFC, then toLowerCase (locale-independent).
- * Limits, on purpose kept simple: toLowerCase is not full Unicode case folding ("Straße" and
- * "STRASSE" stay different, as do "σασ" and "ΣΑΣ", which lowercases to "σας"); compatibility
- * forms are not folded (NFC, not NFKC: "ﬁ" ≠ "fi", fullwidth "Ａ" ≠ "A", NBSP ≠ space); and
- * look-alikes from other scripts (Cyrillic "а" and Latin "a") are different names (UTS #39 skeletons
- * would catch them). Tighten here if impersonation matters in your app.
+ * The key two names are compared by: NFC, then case folded (locale-independent) and NFC again.
+ * Folding is toUpperCase() then toLowerCase(): close to Unicode full case folding where plain
+ * lowercasing is not ("Straße" and "STRASSE", "σασ" and "ΣΑΣ", "ſam" and "SAM", "ﬁle" and "file" are
+ * one name each); the final NFC puts back together what a case mapping may take apart. Limits:
+ * compatibility forms are not folded (NFC, not NFKC: fullwidth "Ａ" ≠ "A", "①" ≠ "1", NBSP ≠ space),
+ * and look-alikes from other scripts (Cyrillic "а" and Latin "a") are different names (UTS #39
+ * skeletons would catch them). Tighten here if impersonation matters in your app.
  */
 export function usernameKey(name: string): string {
-  return cleanUsername(name).toLowerCase();
+  return cleanUsername(name).toUpperCase().toLowerCase().normalize("NFC");
 }
 
 /** Error message for the form, or null when the name is acceptable. Never throws. */

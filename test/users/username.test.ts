@@ -82,9 +82,20 @@ describe("usernameKey", () => {
     assert.equal(usernameKey("Alice"), usernameKey(" alice "));
   });
 
-  it("documents its limits: no full case folding, no compatibility folding, no look-alikes", () => {
-    assert.notEqual(usernameKey("Straße"), usernameKey("STRASSE"));
-    assert.notEqual(usernameKey("ﬁle"), usernameKey("file"));
+  it("folds case beyond lowercasing: ß and SS, final and medial sigma, long s", () => {
+    assert.equal(usernameKey("Straße"), usernameKey("STRASSE"));
+    assert.equal(usernameKey("σασ"), usernameKey("ΣΑΣ"));
+    assert.equal(usernameKey("ſam"), usernameKey("SAM"));
+    assert.equal(usernameKey("ﬁle"), usernameKey("FILE")); // the ligature folds to "fi", as in CaseFolding.txt
+    assert.equal(usernameKey("Ǆemal"), usernameKey("ǆemal")); // one letter with three cases
+    assert.equal(usernameKey("ÅSA"), usernameKey("åsa"));
+    assert.equal(usernameKey("Åsa"), usernameKey("Åsa".normalize("NFD")));
+    assert.equal(usernameKey("Åsa"), usernameKey("Åsa").normalize("NFC"), "the key itself is in NFC");
+  });
+
+  it("documents its limits: no compatibility folding, no look-alikes", () => {
+    assert.notEqual(usernameKey("Ａlice"), usernameKey("alice")); // fullwidth Ａ
+    assert.notEqual(usernameKey("user①"), usernameKey("user1"));
     assert.notEqual(usernameKey("\u0430lice"), usernameKey("alice")); // Cyrillic а
   });
 
