@@ -2,10 +2,11 @@
 // stylesheet, CSRF tokens and origin checks, the login guard and its return path, throttling,
 // password change, HTTPS cookies behind a trusted proxy, and the session timeouts.
 import assert from "node:assert/strict";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { loginFailedMessage } from "../../src/auth/login.ts";
+import { hashPassword, passwordHashSlots, verifyPassword } from "../../src/crypto/password.ts";
 import { type TestClock, createClock } from "../helpers/clock.ts";
 import { csrfOn, fillIn, hiddenField, homeSentence, logIn, openForm, registerUser, submitForm } from "../helpers/forms.ts";
 import { rawRequest } from "../helpers/raw-http.ts";
@@ -448,5 +449,51 @@ describe("step 07: cookies over HTTPS (R03)", () => {
       message: `TRUST_PROXY is invalid: must be "1" (only behind your own reverse proxy) or "0"`,
     });
     app = await startStep("07", { env }); // afterEach closes something
+  });
+});
+
+describe("step 07: password hashes over HTTP", () => {
+  let app: StartedStep | undefined;
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
+
+  it("R14: upgrades a weaker stored hash at the next successful login", async () => {
+    app = await startStep("07", { env }); // SCRYPT_PARAMS=fast-for-tests: ln=10
+    await registerUser(app, app.newBrowser(), "alice", password);
+    const usersFile = join(app.dataDir, "users", "users.json");
+    const stored = JSON.parse(readFileSync(usersFile, "utf8")) as { users: Array<{ passwordHash: string }> };
+    assert.match(stored.users[0]!.passwordHash, /^\$scrypt\$ln=10,/);
+    // As if written by an older version with cheaper parameters (ln=8).
+    stored.users[0]!.passwordHash = await hashPassword(password, { ln: 8, r: 8, p: 1 });
+    writeFileSync(usersFile, JSON.stringify(stored));
+    await app.restart();
+
+    const wrong = await logIn(app, app.newBrowser(), "alice", "not the right passphrase");
+    assert.equal(wrong.status, 401);
+    assert.match(readFileSync(usersFile, "utf8"), /\$scrypt\$ln=8,/, "a failed login changes nothing");
+
+    const login = await logIn(app, app.newBrowser(), "alice", password);
+    assert.equal(login.status, 303);
+    const upgraded = (JSON.parse(readFileSync(usersFile, "utf8")) as { users: Array<{ passwordHash: string }> }).users[0]!;
+    assert.match(upgraded.passwordHash, /^\$scrypt\$ln=10,r=8,p=1\$/);
+    assert.equal(await verifyPassword(password, upgraded.passwordHash, { ln: 10, r: 8, p: 1 }), true);
+    assert.equal((await logIn(app, app.newBrowser(), "alice", password)).status, 303, "the new hash verifies");
+  });
+
+  it("R14: answers other requests while a registration hashes at the default parameters (N=2^17)", async () => {
+    app = await startStep("07", { env: {} }); // no SCRYPT_PARAMS: OWASP's ~0.5 s hash
+    let settled = false;
+    const registering = registerUser(app, app.newBrowser(), "alice", password).finally(() => (settled = true));
+    // The server runs in this process: wait until the registration's hash has started.
+    while (passwordHashSlots.running === 0 && !settled) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(passwordHashSlots.running, 1, "the registration is hashing");
+    const response = await app.newBrowser().fetch("/login");
+    assert.equal(response.status, 200);
+    await response.text();
+    assert.equal(passwordHashSlots.running, 1, "another page was served while the hash was still running");
+    await registering;
+    assert.equal(passwordHashSlots.running, 0);
   });
 });
