@@ -1,22 +1,23 @@
 // Signs a cookie value so the server can tell whether a browser altered it: `value.mac` where mac is
 // base64(HMAC-SHA256(secret, value)) without "=" padding, exactly the `cookie-signature` format, and
-// express-session's "s:" prefix is accepted, so sessions survive a migration from express-session.
+// express-session's "s:" prefix is accepted, so its cookies verify here with its secret (see step 02).
 // Spec: HMAC, RFC 2104 (§3 on key length); OWASP CSRF Cheat Sheet on constant-time comparison.
 // Pitfall prevented: comparing MACs with === leaks how many leading characters matched; a single
 // secret cannot be rotated without logging everyone out. unsign() returns null for anything
 // tampered, truncated or malformed (never throws on input).
 import { Buffer } from "node:buffer";
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { emptySecretsError } from "../crypto/secret-strength.ts";
+import { assertSecretLength, emptySecretsError } from "../crypto/secret-strength.ts";
 
 const expressSessionPrefix = "s:";
 
-/** `sign("hello", secret)` → `"hello.<43 base64 characters>"`. Check secrets at start-up with assertSecrets (src/crypto/secret-strength.ts). */
+/**
+ * `sign("hello", secret)` → `"hello.<43 base64 characters>"`. A secret shorter than 32 bytes of entropy
+ * is refused here too (TypeError); check secrets fully at start-up with assertSecrets (secret-strength.ts).
+ */
 export function sign(value: string, secret: string): string {
   if (typeof value !== "string") throw new TypeError('signed "value" is invalid: must be a string');
-  if (typeof secret !== "string" || secret === "") {
-    throw new TypeError('secret "secret" is invalid: must be a non-empty string');
-  }
+  assertSecretLength(secret); // a short secret is a configuration error, refused on every call
   return `${value}.${computeMac(value, secret)}`;
 }
 
@@ -26,6 +27,7 @@ export function sign(value: string, secret: string): string {
  */
 export function unsign(signed: string, secrets: readonly string[]): string | null {
   if (!Array.isArray(secrets) || secrets.length === 0) throw emptySecretsError("secrets");
+  secrets.forEach((secret, index) => assertSecretLength(secret, `secrets[${index}]`));
   if (typeof signed !== "string") return null;
   if (signed.startsWith(expressSessionPrefix)) {
     // express-session stores "s:" + sign(id, secret); our own values never start with it unless the

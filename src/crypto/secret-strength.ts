@@ -1,7 +1,9 @@
 // Checks, once at start-up, that a secret is strong enough to key an HMAC, a cipher or a file-name
-// hash: at least 32 bytes (RFC 2104 §3: shorter than the hash output weakens the HMAC), and not
-// obviously guessable (few distinct characters, a repeated block, a placeholder word copied from a
-// README, such as express-session's "keyboard cat"). Every module that takes a secret calls this.
+// hash: at least 32 bytes (RFC 2104 §3: shorter than the hash output weakens the HMAC) and, judged by
+// the characters it uses, room for 256 bits of entropy (64 hex digits, 43 base64 characters: 32
+// random bytes either way); and not obviously guessable (few distinct characters, a repeated block,
+// a placeholder word copied from a README, such as express-session's "keyboard cat"). Every module
+// that takes a secret calls this; sign()/unsign() repeat the cheap length checks on every call.
 // A weak secret is a configuration error: a TypeError naming the setting, never showing the secret.
 import { Buffer } from "node:buffer";
 
@@ -15,8 +17,22 @@ const placeholderWords = ["keyboardcat", "changeme", "changethis", "replaceme", 
 const generateHint = "generate one with: " +
   `node -e "console.log(require('node:crypto').randomBytes(32).toString('base64url'))"`;
 
-/** Throws a TypeError, naming the setting but never showing the secret, unless it looks random. */
-export function assertStrongSecret(secret: string, name = "secret"): void {
+// 32 random bytes: what a secret must be able to hold, judged by the characters it is written with.
+const minSecretBits = 8 * minSecretBytes;
+// Alphabets a secret is commonly written in, smallest first, with how many characters each has.
+const alphabets: ReadonlyArray<readonly [string, RegExp, number]> = [
+  ["decimal digits", /^[0-9]+$/, 10],
+  ["hex", /^[0-9a-fA-F]+$/, 16],
+  ["base64", /^[A-Za-z0-9+/=_-]+$/, 64],
+  ["printable ASCII", /^[\x20-\x7e]+$/, 95],
+];
+
+/**
+ * The cheap part of assertStrongSecret(), fast enough for every call of sign()/unsign(): a non-empty
+ * string of at least 32 bytes whose alphabet leaves room for 256 bits (so 32 hex digits, 128 bits,
+ * are refused). Non-ASCII text is judged by its bytes alone.
+ */
+export function assertSecretLength(secret: string, name = "secret"): void {
   const fail = (rule: string) => new TypeError(`secret "${name}" is invalid: ${rule}`);
   if (typeof secret !== "string" || secret === "") {
     throw fail(`must be a non-empty string; ${generateHint}`);
@@ -26,6 +42,21 @@ export function assertStrongSecret(secret: string, name = "secret"): void {
     throw fail(`must be at least ${minSecretBytes} bytes, got ${bytes} (RFC 2104 §3); ` +
       generateHint);
   }
+  const alphabet = alphabets.find(([, regExp]) => regExp.test(secret));
+  if (alphabet === undefined) return; // not ASCII: the byte count is all we can judge
+  const [alphabetName, , size] = alphabet;
+  const maxBits = Math.floor(secret.length * Math.log2(size));
+  if (maxBits < minSecretBits) {
+    const needed = Math.ceil(minSecretBits / Math.log2(size));
+    throw fail(`holds at most ${maxBits} bits in ${secret.length} characters of ${alphabetName}; ` +
+      `32 bytes of entropy need ${needed} such characters; ${generateHint}`);
+  }
+}
+
+/** Throws a TypeError, naming the setting but never showing the secret, unless it looks random. */
+export function assertStrongSecret(secret: string, name = "secret"): void {
+  assertSecretLength(secret, name);
+  const fail = (rule: string) => new TypeError(`secret "${name}" is invalid: ${rule}`);
   if (new Set(secret).size < minDistinctCharacters) {
     throw fail(`has fewer than ${minDistinctCharacters} distinct characters, so it is not ` +
       `random; ${generateHint}`);

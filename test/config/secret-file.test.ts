@@ -5,8 +5,8 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { loadOrCreateSecret, resolveSecrets } from "../../src/config/secret-file.ts";
 
-const strongA = "q3L8vZ0xN2pR5tW7yB1dF4hJ6kM9sU0c";
-const strongB = "Zk2Xc9Vb7Nm5Lq3Wp1Er8Ty6Ui4Oa0Sd";
+const strongA = "q3L8vZ0xN2pR5tW7yB1dF4hJ6kM9sU0cG5jT8wQ2eY7";
+const strongB = "Zk2Xc9Vb7Nm5Lq3Wp1Er8Ty6Ui4Oa0SdH3fK6gP9rX1";
 
 describe("loadOrCreateSecret", () => {
   let dir = "";
@@ -103,8 +103,9 @@ describe("resolveSecrets", () => {
       ["keyboard cat", 'secret "SESSION_SECRET" is invalid: must be at least 32 bytes, got 12'],
       [`${strongA},`, 'secret "SESSION_SECRET[1]" is invalid: must be a non-empty string'],
       [`${strongA},tooShort`, 'secret "SESSION_SECRET[1]" is invalid: must be at least 32 bytes, got 8'],
-      ["0123456789".repeat(4), 'secret "SESSION_SECRET" is invalid: repeats a shorter pattern'],
-      ["keyboardcat-keyboardcat-keyboardcat-1234", 'secret "SESSION_SECRET" is invalid: contains a well-known placeholder word'],
+      ["0123456789".repeat(4), 'secret "SESSION_SECRET" is invalid: holds at most 132 bits in 40 characters of decimal digits'],
+      ["0123456789abcdef".repeat(4), 'secret "SESSION_SECRET" is invalid: repeats a shorter pattern'],
+      ["keyboardcat-keyboardcat-keyboardcat-1234567", 'secret "SESSION_SECRET" is invalid: contains a well-known placeholder word'],
     ];
     for (const [configured, message] of cases) {
       assert.throws(() => resolveSecrets(configured, dir, "session-secret"), (error: unknown) => {

@@ -4,10 +4,14 @@ import { createHmac, randomBytes } from "node:crypto";
 import { sign, unsign } from "../../src/cookies/sign.ts";
 import { parseCookies } from "../../src/cookies/parse.ts";
 
-// Known-answer vector from the cookie-signature package's README and tests.
+// Known-answer vector, computed with the cookie-signature package itself (1.2.2, what express-session 1.18
+// uses): `sign("hello", knownSecret)`. Its README's own vector uses the 10-byte secret "tobiiscool",
+// which sign() refuses.
 const knownValue = "hello";
-const knownSecret = "tobiiscool";
-const knownSigned = "hello.DGDUkGlIkCzPz+C0B064FNgHdEjox7ch8tOBGslZ5QI";
+const knownSecret = "tobiiscool-and-this-secret-is-long-enough-now";
+const knownSigned = "hello.PRgJFTrlhWsqBy7KBD7vmUvsFdGjFhE4mCMYrqejOCE";
+const generateHint = "generate one with: " +
+  `node -e "console.log(require('node:crypto').randomBytes(32).toString('base64url'))"`;
 
 const secret = randomBytes(32).toString("base64url");
 const oldSecret = randomBytes(32).toString("base64url");
@@ -26,14 +30,35 @@ describe("sign", () => {
   });
 
   it("gives different signatures for different secrets", () => {
-    assert.notEqual(sign(knownValue, "luna"), knownSigned);
+    assert.notEqual(sign(knownValue, otherSecret), knownSigned);
   });
 
-  it("refuses an empty secret", () => {
-    assert.throws(() => sign("x", ""), {
-      name: "TypeError",
-      message: 'secret "secret" is invalid: must be a non-empty string',
+  // [label, secret, message]: sign() and unsign() refuse secrets short of 32 bytes of entropy.
+  const weakSecrets: Array<[string, string, string]> = [
+    ["an empty secret", "", `must be a non-empty string; ${generateHint}`],
+    ["cookie-signature's README secret", "tobiiscool", `must be at least 32 bytes, got 10 (RFC 2104 §3); ${generateHint}`],
+    ["16 random bytes in hex (128 bits in 32 characters)", randomBytes(16).toString("hex"),
+      `holds at most 128 bits in 32 characters of hex; 32 bytes of entropy need 64 such characters; ${generateHint}`],
+    ["24 random bytes in base64url", randomBytes(24).toString("base64url"),
+      `holds at most 192 bits in 32 characters of base64; 32 bytes of entropy need 43 such characters; ${generateHint}`],
+    ["a 40-digit number", "1234567890".repeat(3) + "9876543210",
+      `holds at most 132 bits in 40 characters of decimal digits; 32 bytes of entropy need 78 such characters; ${generateHint}`],
+  ];
+  for (const [label, weak, rule] of weakSecrets) {
+    it(`refuses ${label}, with a TypeError that doesn't show it`, () => {
+      assert.throws(() => sign("x", weak), { name: "TypeError", message: `secret "secret" is invalid: ${rule}` });
+      assert.throws(() => unsign(sign("x", secret), [secret, weak]), {
+        name: "TypeError",
+        message: `secret "secrets[1]" is invalid: ${rule}`,
+      });
     });
+  }
+
+  it("accepts 32 random bytes in hex or base64url, and a long passphrase", () => {
+    for (const strong of [randomBytes(32).toString("hex"), randomBytes(32).toString("base64url"),
+      "correct horse battery staple, rode a bike 2 Mars"]) {
+      assert.equal(unsign(sign("x", strong), [strong]), "x");
+    }
   });
 });
 
@@ -58,7 +83,7 @@ describe("unsign", () => {
 
   it("R11: treats a value signed with another secret as unsigned", () => {
     assert.equal(unsign(sign("user-1", otherSecret), [secret]), null);
-    assert.equal(unsign(knownSigned, ["luna"]), null);
+    assert.equal(unsign(knownSigned, [otherSecret]), null);
   });
 
   it("R11: accepts a value signed with any listed secret, so rotation keeps sessions valid", () => {
@@ -71,7 +96,8 @@ describe("unsign", () => {
   it("accepts express-session's 's:' prefix, as read from its cookie", () => {
     assert.equal(unsign(`s:${knownSigned}`, [knownSecret]), knownValue);
     // express-session's Set-Cookie value is encodeURIComponent("s:" + signature.sign(id, secret)).
-    const cookies = parseCookies("connect.sid=s%3Ahello.DGDUkGlIkCzPz%2BC0B064FNgHdEjox7ch8tOBGslZ5QI");
+    const cookies = parseCookies(`connect.sid=${encodeURIComponent(`s:${knownSigned}`)}`);
+    assert.equal(cookies["connect.sid"], "s:hello.PRgJFTrlhWsqBy7KBD7vmUvsFdGjFhE4mCMYrqejOCE");
     assert.equal(unsign(cookies["connect.sid"] ?? "", [knownSecret]), knownValue);
     assert.equal(unsign(`s:${sign("id", otherSecret)}`, [secret]), null);
   });

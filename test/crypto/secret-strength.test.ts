@@ -26,11 +26,17 @@ describe("assertStrongSecret", () => {
     ["31 bytes", "x9!Kq2#Lm4$Np6%Rs8&Tv0*Wy3^Za5(", tooShort(31)],
     ["express-session's example", "keyboard cat", tooShort(12)],
     ["one repeated character", "a".repeat(64), fewDistinct],
-    ["seven distinct characters", "abcdefg".repeat(5), fewDistinct],
-    ["a repeated block", "0123456789abcdef".repeat(2), "repeats a shorter pattern, so it is not random"],
+    ["seven distinct characters", "abcdefg".repeat(7), fewDistinct],
+    ["a repeated block", "0123456789abcdef".repeat(4), "repeats a shorter pattern, so it is not random"],
     ["a padded placeholder", "keyboard cat keyboard cat keyboard cat!", placeholder],
     ["a sentence with a placeholder", "This-is-my-Super-Secret-value-for-prod-2024", placeholder],
-    ["CHANGE_ME in capitals", "CHANGE_ME_BEFORE_DEPLOYING_TO_PROD_1234", placeholder],
+    ["CHANGE_ME in capitals", "CHANGE_ME_BEFORE_DEPLOYING_TO_PRODUCTION_1234", placeholder],
+    ["16 random bytes in hex", "9f86d081884c7d659a2feaa0c55ad015",
+      "holds at most 128 bits in 32 characters of hex; 32 bytes of entropy need 64 such characters"],
+    ["a 39-character base64 string", "Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2Fy".slice(0, 39),
+      "holds at most 234 bits in 39 characters of base64; 32 bytes of entropy need 43 such characters"],
+    ["38 characters of printable text", "Tr0ub4dor&3 is n0t a g00d p@ssw0rd!!..",
+      "holds at most 249 bits in 38 characters of printable ASCII; 32 bytes of entropy need 39 such characters"],
   ];
   for (const [label, candidate, rule] of weak) {
     it(`rejects ${label} without revealing it`, () => {

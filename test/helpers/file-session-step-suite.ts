@@ -103,7 +103,7 @@ export function describeFileSessionStep(step: string): void {
     it("R11: rotating SESSION_SECRET to \"new,old\" keeps existing sessions", async () => {
       assert.equal(await viewsOf(app), "Views: 1");
       const oldSecret = readFileSync(join(app.dataDir, "session-secret"), "utf8").trim();
-      const newSecret = "Zk2Xc9Vb7Nm5Lq3Wp1Er8Ty6Ui4Oa0Sd";
+      const newSecret = "Zk2Xc9Vb7Nm5Lq3Wp1Er8Ty6Ui4Oa0SdH3fK6gP9rX1";
       await app.restart({ env: { SESSION_SECRET: `${newSecret},${oldSecret}` } });
       assert.equal(await viewsOf(app), "Views: 2");
     });

@@ -10,7 +10,7 @@ import { type Browser, type StartedStep, startStep } from "../helpers/start-step
 
 // sid=<43-character ID>.<HMAC-SHA256 in base64 without padding, percent-encoded>
 const sessionCookieRegExp = /^sid=([A-Za-z0-9_-]{43}\.[A-Za-z0-9%]+); Path=\/; HttpOnly; SameSite=Lax$/;
-const otherSecret = "Zk2Xc9Vb7Nm5Lq3Wp1Er8Ty6Ui4Oa0Sd";
+const otherSecret = "Zk2Xc9Vb7Nm5Lq3Wp1Er8Ty6Ui4Oa0SdH3fK6gP9rX1";
 
 async function viewsOf(browser: Browser): Promise<string> {
   const response = await browser.fetch("/");
@@ -150,7 +150,7 @@ describe("step 02: the secret", () => {
   });
 
   it("uses SESSION_SECRET when set, signing with its first entry and writing no file", async () => {
-    const configured = "q3L8vZ0xN2pR5tW7yB1dF4hJ6kM9sU0c";
+    const configured = "q3L8vZ0xN2pR5tW7yB1dF4hJ6kM9sU0cG5jT8wQ2eY7";
     const app = await startStep("02", { env: { SESSION_SECRET: `${configured},${otherSecret}` } });
     after(() => app.close());
     await viewsOf(app);

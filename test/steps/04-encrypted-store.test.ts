@@ -11,8 +11,8 @@ describeFileSessionStep("04");
 
 // v1.<key id>.<96-bit IV>.<ciphertext>.<128-bit tag>, base64url parts (src/crypto/seal.ts).
 const sealedFileRegExp = /^v1\.([A-Za-z0-9_-]{8})\.([A-Za-z0-9_-]{16})\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{22})$/;
-const keyA = "q3L8vZ0xN2pR5tW7yB1dF4hJ6kM9sU0c";
-const keyB = "Zk2Xc9Vb7Nm5Lq3Wp1Er8Ty6Ui4Oa0Sd";
+const keyA = "q3L8vZ0xN2pR5tW7yB1dF4hJ6kM9sU0cG5jT8wQ2eY7";
+const keyB = "Zk2Xc9Vb7Nm5Lq3Wp1Er8Ty6Ui4Oa0SdH3fK6gP9rX1";
 
 describe("step 04: sealed session files", () => {
   let app: StartedStep;
