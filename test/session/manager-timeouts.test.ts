@@ -74,7 +74,8 @@ describe("session manager: idle timeout (R07)", () => {
     clock.advance(5 * minute);
     store.calls.length = 0;
     const forged = new CookieJar();
-    forged.set("sid", jar.get("sid")!.slice(0, -3) + "AAA");
+    const genuine = jar.get("sid")!;
+    forged.set("sid", genuine.slice(0, -1) + (genuine.endsWith("A") ? "B" : "A")); // always a changed MAC
     await visit(sessions, forged, () => undefined);
     assert.deepEqual(store.calls, []);
   });
