@@ -37,9 +37,9 @@ describe("sign", () => {
   const weakSecrets: Array<[string, string, string]> = [
     ["an empty secret", "", `must be a non-empty string; ${generateHint}`],
     ["cookie-signature's README secret", "tobiiscool", `must be at least 32 bytes, got 10 (RFC 2104 §3); ${generateHint}`],
-    ["16 random bytes in hex (128 bits in 32 characters)", randomBytes(16).toString("hex"),
+    ["16 random bytes in hex (128 bits in 32 characters)", "9f86d081884c7d659a2feaa0c55ad015",
       `holds at most 128 bits in 32 characters of hex; 32 bytes of entropy need 64 such characters; ${generateHint}`],
-    ["24 random bytes in base64url", randomBytes(24).toString("base64url"),
+    ["24 random bytes in base64url", "q3L8vZ0xN2pR5tW7yB1dF4hJ6kM9sU0c",
       `holds at most 192 bits in 32 characters of base64; 32 bytes of entropy need 43 such characters; ${generateHint}`],
     ["a 40-digit number", "1234567890".repeat(3) + "9876543210",
       `holds at most 132 bits in 40 characters of decimal digits; 32 bytes of entropy need 78 such characters; ${generateHint}`],

@@ -59,16 +59,16 @@ describe("MemoryStore", () => {
     assert.equal(await store.get("x"), null);
   });
 
-  it("stays fast when full: 150k new visitors at 50k entries take well under 3 s (eviction is O(1))", async () => {
-    // Pins the O(1) eviction: finding the oldest entry by iterating a Map steps over every deleted slot
-    // before it, which made this loop take seconds instead of a fraction of one.
+  it("stays bounded under a flood: 150k new visitors at 50k entries keep exactly the newest 50k", async () => {
+    // (Its speed, O(1) per write however full, is the bench's to measure: `npm run bench`, memory section.)
     const clock = createClock();
     const store = new MemoryStore({ maxEntries: 50_000, now: clock.now });
     const record = sampleRecord(clock);
-    const started = performance.now();
     for (let i = 0; i < 150_000; i++) await store.set(`visitor-${i}`, record);
     assert.equal(store.size, 50_000);
-    assert.ok(performance.now() - started < 3000); // generous: ~0.5 s here, ~6 s with the Map-order scan
+    assert.equal(await store.get("visitor-99999"), null, "the oldest were evicted");
+    assert.notEqual(await store.get("visitor-100000"), null);
+    assert.notEqual(await store.get("visitor-149999"), null);
   });
 
   it("sweeps expired records from the oldest end on writes, without being read", async () => {

@@ -420,11 +420,10 @@ describe("step 09: sign in with OAuth 2.0", () => {
     }
 
     /** A URL nobody listens on: a port that was free a moment ago. */
+    // Port 1 on loopback, where nothing listens. (A port freed after listening could be taken again by
+    // another test file running at the same time.)
     async function closedPortUrl(): Promise<string> {
-      const server = http.createServer();
-      const url = await listen(server, { port: 0, host: "127.0.0.1" });
-      await closeGracefully(server);
-      return url;
+      return "http://127.0.0.1:1";
     }
 
     function customEnv(endpoints: { authorize: string; token: string; userinfo?: string; revoke?: string }) {
@@ -502,7 +501,7 @@ describe("step 09: sign in with OAuth 2.0", () => {
         app = await startOAuthStep({
           env: customEnv({ authorize: `${local.url}/authorize`, token: `${local.url}/token`, userinfo: `${local.url}/userinfo`, revoke }),
           now: clock.now,
-          providerTimeoutMs: 300,
+          providerTimeoutMs: 2000, // the slow /revoke waits this long; the sign-in before it must not
         });
         const { authorizeUrl } = await startSignIn(app);
         const callback = await answerAtProvider(app, authorizeUrl, { pick: "bob" });
