@@ -27,7 +27,7 @@ export function sign(value: string, secret: string): string {
  */
 export function unsign(signed: string, secrets: readonly string[]): string | null {
   if (!Array.isArray(secrets) || secrets.length === 0) throw emptySecretsError("secrets");
-  secrets.forEach((secret, index) => assertSecretLength(secret, `secrets[${index}]`));
+  for (let index = 0; index < secrets.length; index++) assertSecretLength(secrets[index]!, `secrets[${index}]`);
   if (typeof signed !== "string") return null;
   if (signed.startsWith(expressSessionPrefix)) {
     // express-session stores "s:" + sign(id, secret); our own values never start with it unless the

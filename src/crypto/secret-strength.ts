@@ -19,12 +19,12 @@ const generateHint = "generate one with: " +
 
 // 32 random bytes: what a secret must be able to hold, judged by the characters it is written with.
 const minSecretBits = 8 * minSecretBytes;
-// Alphabets a secret is commonly written in, smallest first, with how many characters each has.
+// Alphabets a secret is commonly written in, smallest first: name, characters, bits per character.
 const alphabets: ReadonlyArray<readonly [string, RegExp, number]> = [
-  ["decimal digits", /^[0-9]+$/, 10],
-  ["hex", /^[0-9a-fA-F]+$/, 16],
-  ["base64", /^[A-Za-z0-9+/=_-]+$/, 64],
-  ["printable ASCII", /^[\x20-\x7e]+$/, 95],
+  ["decimal digits", /^[0-9]+$/, Math.log2(10)],
+  ["hex", /^[0-9a-fA-F]+$/, Math.log2(16)],
+  ["base64", /^[A-Za-z0-9+/=_-]+$/, Math.log2(64)],
+  ["printable ASCII", /^[\x20-\x7e]+$/, Math.log2(95)],
 ];
 
 /**
@@ -33,24 +33,26 @@ const alphabets: ReadonlyArray<readonly [string, RegExp, number]> = [
  * are refused). Non-ASCII text is judged by its bytes alone.
  */
 export function assertSecretLength(secret: string, name = "secret"): void {
-  const fail = (rule: string) => new TypeError(`secret "${name}" is invalid: ${rule}`);
   if (typeof secret !== "string" || secret === "") {
-    throw fail(`must be a non-empty string; ${generateHint}`);
+    throw invalidSecret(name, `must be a non-empty string; ${generateHint}`);
   }
-  const bytes = Buffer.byteLength(secret, "utf8");
+  // UTF-8 has at least one byte per UTF-16 unit, so only a short string needs counting.
+  const bytes = secret.length >= minSecretBytes ? minSecretBytes : Buffer.byteLength(secret, "utf8");
   if (bytes < minSecretBytes) {
-    throw fail(`must be at least ${minSecretBytes} bytes, got ${bytes} (RFC 2104 §3); ` +
-      generateHint);
+    throw invalidSecret(name, `must be at least ${minSecretBytes} bytes, got ${bytes} (RFC 2104 §3); ${generateHint}`);
   }
-  const alphabet = alphabets.find(([, regExp]) => regExp.test(secret));
-  if (alphabet === undefined) return; // not ASCII: the byte count is all we can judge
-  const [alphabetName, , size] = alphabet;
-  const maxBits = Math.floor(secret.length * Math.log2(size));
-  if (maxBits < minSecretBits) {
-    const needed = Math.ceil(minSecretBits / Math.log2(size));
-    throw fail(`holds at most ${maxBits} bits in ${secret.length} characters of ${alphabetName}; ` +
-      `32 bytes of entropy need ${needed} such characters; ${generateHint}`);
+  for (const [alphabetName, characters, bitsPerCharacter] of alphabets) {
+    if (!characters.test(secret)) continue;
+    const maxBits = Math.floor(secret.length * bitsPerCharacter);
+    if (maxBits >= minSecretBits) return;
+    throw invalidSecret(name, `holds at most ${maxBits} bits in ${secret.length} characters of ${alphabetName}; ` +
+      `32 bytes of entropy need ${Math.ceil(minSecretBits / bitsPerCharacter)} such characters; ${generateHint}`);
   }
+  // Not ASCII: the byte count is all we can judge.
+}
+
+function invalidSecret(name: string, rule: string): TypeError {
+  return new TypeError(`secret "${name}" is invalid: ${rule}`);
 }
 
 /** Throws a TypeError, naming the setting but never showing the secret, unless it looks random. */
