@@ -114,12 +114,11 @@ describe("parseCookies", () => {
       }
     });
 
-    it("parses a huge header in linear time (many pairs without '=' before one with it)", () => {
+    // The quadratic version takes minutes on this header, the linear one milliseconds: the test's
+    // timeout fails the first, with no clock read here.
+    it("parses a huge header in linear time (many pairs without '=' before one with it)", { timeout: 10_000 }, () => {
       const header = "x;".repeat(500_000) + "last=1";
-      const started = performance.now();
       assert.deepEqual(entries(header), { last: "1" });
-      // Generous bound: the quadratic version takes minutes, the linear one a few milliseconds.
-      assert.ok(performance.now() - started < 2000);
     });
 
     it("parses a huge header of many distinct cookies", () => {

@@ -230,7 +230,9 @@ describe("OAuth client when the provider is down, slow or broken", () => {
     }
   });
 
-  it("R25: a provider that never answers is a 'timeout' 504 after the injected timeout, not a hang", async () => {
+  // Without the client's own 100 ms timeout these requests would wait forever: the test's timeout
+  // (10 s) fails that, with no clock read here.
+  it("R25: a provider that never answers is a 'timeout' 504 after the injected timeout, not a hang", { timeout: 10_000 }, async () => {
     const silent = http.createServer(() => {}); // accepts, reads, never answers
     const baseUrl = await listen(silent, { port: 0, host: "127.0.0.1" });
     try {
@@ -238,14 +240,12 @@ describe("OAuth client when the provider is down, slow or broken", () => {
         now: () => 0,
         timeoutMs: 100,
       });
-      const started = performance.now();
       for (const result of [await slow.finishSignIn(callback, pending), await slow.signOut(tokens)]) {
         assert.ok(!result.ok);
         assert.equal(result.error.code, "timeout");
         assert.equal(result.error.httpStatus, 504);
         assert.equal(result.error.publicMessage, "The sign-in provider did not answer in time. Please try again later.");
       }
-      assert.ok(performance.now() - started < 5000);
     } finally {
       await closeServer(silent);
     }
