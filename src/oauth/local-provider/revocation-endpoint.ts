@@ -7,18 +7,14 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { sendText } from "../../http/respond.ts";
 import type { LocalProviderContext } from "./create-local-provider.ts";
-import { readOAuthForm, sendOAuthError } from "./token-endpoint.ts";
+import { readClientRequest, sendOAuthError } from "./token-endpoint.ts";
 
 export async function handleRevocationRequest(context: LocalProviderContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const form = await readOAuthForm(req, res);
-  if (form === null) return;
-  const auth = context.clients.authenticate(req.headers.authorization, form);
-  if (!auth.ok) {
-    const challenge = auth.status === 401 ? { "WWW-Authenticate": 'Basic realm="local-provider"' } : undefined;
-    return sendOAuthError(res, auth.status, auth.error, auth.description, challenge);
-  }
+  const request = await readClientRequest(context, req, res);
+  if (request === null) return;
+  const { form, client } = request;
   if (!form.token) return sendOAuthError(res, 400, "invalid_request", "token is required");
-  if (context.families.revoke(form.token, auth.client.clientId) === "other_client") {
+  if (context.families.revoke(form.token, client.clientId) === "other_client") {
     return sendOAuthError(res, 400, "unauthorized_client", "the token was issued to another client");
   }
   sendText(res, 200, "", { "Cache-Control": "no-store" });

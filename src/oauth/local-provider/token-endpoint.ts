@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { readForm } from "../../http/body.ts";
 import { HttpError } from "../../http/http-error.ts";
 import { sendJson } from "../../http/respond.ts";
+import type { LocalClient } from "./clients.ts";
 import type { LocalProviderContext } from "./create-local-provider.ts";
 import type { IssuedTokens } from "./token-families.ts";
 
@@ -24,26 +25,38 @@ export function sendOAuthError(
   sendJson(res, status, { error, error_description: description }, { ...tokenHeaders, ...headers });
 }
 
-/** The form, or null after answering the §5.2 error (a body problem is `invalid_request`). */
-export async function readOAuthForm(req: IncomingMessage, res: ServerResponse): Promise<Record<string, string> | null> {
+/**
+ * The form and the client that authenticated with it (§2.3), or null after answering the §5.2 error:
+ * a body problem is `invalid_request`, bad credentials `invalid_client` (401 with a challenge).
+ * Shared by the token and the revocation endpoint (RFC 7009 §2.1 authenticates clients the same way).
+ */
+export async function readClientRequest(
+  context: LocalProviderContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<{ form: Record<string, string>; client: LocalClient } | null> {
+  let form: Record<string, string>;
   try {
-    return await readForm(req);
+    form = await readForm(req);
   } catch (error) {
     if (!(error instanceof HttpError)) throw error;
     sendOAuthError(res, error.status, "invalid_request", error.publicMessage, error.headers);
     return null;
   }
-}
-
-export async function handleTokenRequest(context: LocalProviderContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const form = await readOAuthForm(req, res);
-  if (form === null) return;
   const auth = context.clients.authenticate(req.headers.authorization, form);
   if (!auth.ok) {
     const challenge = auth.status === 401 ? { "WWW-Authenticate": 'Basic realm="local-provider"' } : undefined;
-    return sendOAuthError(res, auth.status, auth.error, auth.description, challenge);
+    sendOAuthError(res, auth.status, auth.error, auth.description, challenge);
+    return null;
   }
-  const clientId = auth.client.clientId;
+  return { form, client: auth.client };
+}
+
+export async function handleTokenRequest(context: LocalProviderContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const request = await readClientRequest(context, req, res);
+  if (request === null) return;
+  const { form } = request;
+  const clientId = request.client.clientId;
 
   let result: { ok: true; tokens: IssuedTokens } | { ok: false; error: string; description: string };
   if (form.grant_type === "authorization_code") {
