@@ -247,7 +247,7 @@ describe("FileStore", () => {
       const faults = faultyFs();
       const store = makeStore({ fileSystem: faults.fileSystem });
       await store.set("k", sampleRecord(clock));
-      faults.fail("readFile", "EIO");
+      faults.fail("read", "EIO");
       await assert.rejects(store.get("k"), unavailable);
     });
   });

@@ -16,7 +16,6 @@ export function removeDir(dir: string): Promise<void> {
 }
 
 export const realFs: FileStoreFileSystem = {
-  readFile: fsPromises.readFile,
   open: fsPromises.open,
   rename: fsPromises.rename,
   unlink: fsPromises.unlink,
@@ -38,7 +37,6 @@ export function recordingFs(): { fileSystem: FileStoreFileSystem; paths: string[
     return fn(...args);
   };
   const fileSystem = {
-    readFile: record(fsPromises.readFile),
     open: record(fsPromises.open),
     rename: record(fsPromises.rename),
     unlink: record(fsPromises.unlink),
@@ -51,11 +49,13 @@ export function recordingFs(): { fileSystem: FileStoreFileSystem; paths: string[
 
 /**
  * The real file system until fail() is called; then the named operation throws `code`.
- * "write" writes the first half of the data and then fails: a truncated write, as on a full disk.
+ * "open" fails opening a file for writing (a read-only or full folder still lets files be read);
+ * "read" fails reading an opened file (EIO); "write" writes the first half of the data and then
+ * fails: a truncated write, as on a full disk.
  */
 export function faultyFs(): {
   fileSystem: FileStoreFileSystem;
-  fail(operation: "open" | "write" | "sync" | "rename" | "unlink" | "readFile", code: string): void;
+  fail(operation: "open" | "read" | "write" | "sync" | "rename" | "unlink", code: string): void;
   heal(): void;
 } {
   let failing: { operation: string; code: string } | null = null;
@@ -64,10 +64,6 @@ export function faultyFs(): {
   };
   const fileSystem: FileStoreFileSystem = {
     ...realFs,
-    readFile: (async (...args: Parameters<typeof fsPromises.readFile>) => {
-      failIf("readFile");
-      return fsPromises.readFile(...args);
-    }) as FileStoreFileSystem["readFile"],
     unlink: async (target) => {
       failIf("unlink");
       return fsPromises.unlink(target);
@@ -77,13 +73,18 @@ export function faultyFs(): {
       return fsPromises.rename(from, to);
     },
     open: async (target, flags, mode) => {
-      failIf("open");
+      if (flags !== "r") failIf("open");
       const handle = await fsPromises.open(target, flags, mode);
       return new Proxy(handle, {
         get(real, property) {
           if (property === "writeFile" && failing?.operation === "write") {
             return async (data: string) => {
               await real.writeFile(data.slice(0, Math.floor(data.length / 2)));
+              throw systemError(failing!.code);
+            };
+          }
+          if (property === "read" && failing?.operation === "read") {
+            return async () => {
               throw systemError(failing!.code);
             };
           }

@@ -1,0 +1,115 @@
+import { afterEach, beforeEach, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import * as fsPromises from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { readWholeFile, type ReadFileSystem } from "../../src/files/read-whole-file.ts";
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "nsfs-"));
+});
+afterEach(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** The real file system, counting reads and closes. */
+function countingFs(): { fileSystem: ReadFileSystem; counts: { reads: number; closes: number } } {
+  const counts = { reads: 0, closes: 0 };
+  const fileSystem: ReadFileSystem = {
+    async open(file, flags) {
+      const handle = await fsPromises.open(file, flags);
+      return {
+        read(buffer, offset, length, position) {
+          counts.reads++;
+          return handle.read(buffer, offset, length, position);
+        },
+        close() {
+          counts.closes++;
+          return handle.close();
+        },
+      };
+    },
+  };
+  return { fileSystem, counts };
+}
+
+describe("readWholeFile", () => {
+  it("reads a small file with a single read, and closes it", async () => {
+    const file = path.join(dir, "small");
+    fs.writeFileSync(file, "Views: 1 · ünïcödé");
+    const { fileSystem, counts } = countingFs();
+    assert.equal(await readWholeFile(file, fileSystem), "Views: 1 · ünïcödé");
+    assert.deepEqual(counts, { reads: 1, closes: 1 });
+  });
+
+  it("reads an empty file as empty text", async () => {
+    const file = path.join(dir, "empty");
+    fs.writeFileSync(file, "");
+    assert.equal(await readWholeFile(file), "");
+  });
+
+  // Sizes around the 4 KiB first buffer and its doublings, with a two-byte character across each edge.
+  for (const size of [4095, 4096, 4097, 8192, 100_000]) {
+    it(`reads a ${size}-byte file whole`, async () => {
+      const file = path.join(dir, `file-${size}`);
+      const text = ("abcé".repeat(size)).slice(0, size - 1) + "\n";
+      fs.writeFileSync(file, text);
+      assert.equal(await readWholeFile(file), fs.readFileSync(file, "utf8"));
+      assert.equal(await readWholeFile(file), text);
+    });
+  }
+
+  it("rejects like fs.readFile for a missing file (ENOENT) and a folder (EISDIR)", async () => {
+    await assert.rejects(readWholeFile(path.join(dir, "missing")), { code: "ENOENT" });
+    await assert.rejects(readWholeFile(dir), { code: "EISDIR" });
+  });
+
+  it("closes the file when a read fails (EIO), and rejects with the read's error", async () => {
+    const file = path.join(dir, "unreadable");
+    fs.writeFileSync(file, "data");
+    let closed = 0;
+    const failingRead: ReadFileSystem = {
+      async open(target, flags) {
+        const handle = await fsPromises.open(target, flags);
+        return {
+          read: async () => {
+            throw Object.assign(new Error("EIO: simulated"), { code: "EIO" });
+          },
+          close: () => {
+            closed++;
+            return handle.close();
+          },
+        };
+      },
+    };
+    await assert.rejects(readWholeFile(file, failingRead), { code: "EIO" });
+    assert.equal(closed, 1);
+  });
+
+  it("reads the old file whole when it is replaced by rename meanwhile", async () => {
+    const file = path.join(dir, "session");
+    fs.writeFileSync(file, "old ".repeat(2000)); // 8,000 bytes: two reads
+    let renamed = false;
+    const renameDuringRead: ReadFileSystem = {
+      async open(target, flags) {
+        const handle = await fsPromises.open(target, flags);
+        return {
+          async read(buffer, offset, length, position) {
+            const result = await handle.read(buffer, offset, length, position);
+            if (!renamed) {
+              renamed = true; // between the first and the second read, as another process might
+              fs.writeFileSync(`${file}.tmp`, "new");
+              fs.renameSync(`${file}.tmp`, file);
+            }
+            return result;
+          },
+          close: () => handle.close(),
+        };
+      },
+    };
+    assert.equal(await readWholeFile(file, renameDuringRead), "old ".repeat(2000));
+    assert.equal(fs.readFileSync(file, "utf8"), "new");
+  });
+});
