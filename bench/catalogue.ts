@@ -42,6 +42,7 @@ export function oursManagerExists(): boolean {
 export function allServers(): BenchServer[] {
   const servers: BenchServer[] = [
     { ...base, id: "raw", label: "raw node:http, no session", file: "raw-node-http.ts", stateless: true },
+    { ...base, id: "raw-headers", label: "raw node:http + our response headers, no session", file: "raw-with-headers.ts", stateless: true },
     { ...base, id: "express-memory", label: "express 5 + express-session, MemoryStore", file: "express-session-memory.ts", memoryBacked: true },
     { ...base, id: "express-file", label: "express-session + session-file-store", file: "express-session-file.ts", fileBacked: true },
     { ...base, id: "express-file-secret", label: "the same with the store's `secret`", file: "express-session-file-encrypted.ts", fileBacked: true, slow: true },

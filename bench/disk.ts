@@ -8,7 +8,7 @@
 import { rmSync } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { makeDataDir } from "./processes.ts";
+import { makeDataDir, settleDisk } from "./processes.ts";
 
 export interface DiskRow {
   operation: string;
@@ -16,6 +16,7 @@ export interface DiskRow {
 }
 
 async function measure(dir: string, options: { sync: boolean; replace: boolean; seconds: number }): Promise<number> {
+  settleDisk(); // the last measurement's files are written back before this one starts
   const text = JSON.stringify({ data: { views: 1 }, userId: null, createdAtMs: 0, lastSeenMs: 0, expiresAtMs: 0 }).padEnd(300);
   let writes = 0;
   const endAt = performance.now() + options.seconds * 1000;

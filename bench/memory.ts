@@ -3,9 +3,8 @@
 // full GC; the figure after the flood also follows a full GC, so it is memory the server keeps, not
 // garbage waiting for collection. An unbounded store grows with every visitor; a bounded one
 // (oldest evicted past maxEntries) levels off.
-import { rmSync } from "node:fs";
 import type { BenchServer } from "./catalogue.ts";
-import { makeDataDir, runLoad, startServer } from "./processes.ts";
+import { makeDataDir, removeDataDir, runLoad, startServer } from "./processes.ts";
 
 export interface MemoryRow {
   serverId: string;
@@ -56,6 +55,6 @@ export async function measureMemory(
     };
   } finally {
     await running.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    removeDataDir(dataDir);
   }
 }

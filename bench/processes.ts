@@ -2,8 +2,8 @@
 // here and stopped by its PID (never by name), on loopback only. A server is "ready" when it prints
 // "Listening on http://127.0.0.1:PORT"; lines it prints after that are counted as warnings (that is
 // how store warnings are reported). Children still alive when the bench exits are killed by PID.
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { LoadOptions, LoadResult } from "./load.ts";
@@ -21,6 +21,24 @@ export function makeDataDir(): string {
   const parent = path.join(benchDir, "results", "data");
   mkdirSync(parent, { recursive: true });
   return mkdtempSync(path.join(parent, "run-"));
+}
+
+/**
+ * Removes a server's data folder, then lets the disk settle: a file store that wrote 50k files leaves
+ * the kernel seconds of writeback and (on a disk mounted with `discard`) deletions to finish, and the
+ * next server measured must not pay for them.
+ */
+export function removeDataDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  settleDisk();
+}
+
+/**
+ * Waits until the kernel has written everything pending to disk (`sync`), so a measurement starts on
+ * an idle disk. Where there is no `sync` command (Windows), it returns at once.
+ */
+export function settleDisk(): void {
+  spawnSync("sync", { stdio: "ignore", timeout: 60_000 });
 }
 
 // Children run TypeScript natively where Node strips types itself (22.18+, 23.6+), else through the

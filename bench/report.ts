@@ -52,8 +52,8 @@ function throughputTable(rows: ThroughputRow[], mode: "returning" | "new"): stri
       `${n(row.serverCpuPercent)} %`,
       n(row.serverCpuMicrosPerRequest),
       `${n(row.clientCpuPercent)} %`,
-      // raw node:http always answers "Views: 1": the column means nothing for it.
-      row.serverId === "raw" ? "–"
+      // The raw servers always answer "Views: 1": the column means nothing for them.
+      row.serverId.startsWith("raw") ? "–"
         : mode === "returning" ? n(row.firstVisitsPerConnection, 2) : n(row.repetitions.reduce((sum, r) => sum + r.firstVisits, 0)),
     ]),
   );
@@ -89,7 +89,7 @@ export function renderMarkdown(results: BenchResults): string {
     parts.push("", "## Lost updates (one session, concurrent increments over 50 connections)", "",
       table(["server", "increments", "final count (expected)", "lost", "lost %", "failed requests", "seconds"],
         results.lostUpdates.map((row) => [row.label, n(row.increments), `${n(row.finalCount)} (${n(row.increments + 2)})`, n(row.lost), `${n(row.lostPercent, 1)} %`, n(row.failedRequests), n(row.seconds, 1)])),
-      "", "Cookie sessions (raw, @fastify/secure-session) are left out: the count travels in the cookie, so concurrent requests overwrite each other by design.");
+      "", "The raw servers keep no count, and cookie sessions (@fastify/secure-session) are left out: the count travels in the cookie, so concurrent requests overwrite each other by design.");
   }
   if (results.memory.length > 0) {
     parts.push("", "## Resident memory after a flood of new visitors (after a full GC)", "",

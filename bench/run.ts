@@ -9,7 +9,7 @@
 //   npm run bench -- --skip=memory,hashing   sections: throughput, lost-updates, memory, store-files, disk, hashing
 //   npm run bench -- --cpu-prof          write a V8 CPU profile per server to bench/results/profiles/
 import { spawnSync } from "node:child_process";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,7 +20,7 @@ import type { DiskRow } from "./disk.ts";
 import type { HashingRow } from "./hashing.ts";
 import { measureLostUpdates } from "./lost-updates.ts";
 import { measureMemory } from "./memory.ts";
-import { makeDataDir, runScript, startServer } from "./processes.ts";
+import { makeDataDir, removeDataDir, runScript, startServer } from "./processes.ts";
 import { renderMarkdown, writeReport, type BenchResults } from "./report.ts";
 import { measureStoreFiles } from "./store-files.ts";
 import { evaluateTargets } from "./targets.ts";
@@ -122,7 +122,7 @@ if (!skip.has("throughput") || !skip.has("lost-updates")) {
         }
       } finally {
         await running.stop();
-        rmSync(dataDir, { recursive: true, force: true });
+        removeDataDir(dataDir);
       }
     });
   }
@@ -173,7 +173,7 @@ function readUsage(): string {
   return [
     "npm run bench [-- options]",
     "  --quick              one short repetition, smaller floods (under two minutes)",
-    "  --only=ID,ID         only these servers: raw, express-memory, express-file, express-file-secret,",
+    "  --only=ID,ID         only these servers: raw, raw-headers, express-memory, express-file, express-file-secret,",
     "                       fastify-session, fastify-secure-session, ours-manager, step-01 … step-04",
     "  --skip=SECTION,...   throughput, lost-updates, memory, store-files, disk, hashing",
     "  --cpu-prof           V8 CPU profile of each server in bench/results/profiles/<id>/",

@@ -2,10 +2,10 @@
 // folder, leftover temporary files (a write that was not atomic or not cleaned up), and how many
 // lines the server logged meanwhile (session-file-store logs every retry). Bounded in time: the
 // encrypted session-file-store manages a few requests per second, so it serves fewer visitors.
-import { readdirSync, rmSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import type { BenchServer } from "./catalogue.ts";
-import { makeDataDir, runLoad, startServer } from "./processes.ts";
+import { makeDataDir, removeDataDir, runLoad, startServer } from "./processes.ts";
 
 export interface StoreFilesRow {
   serverId: string;
@@ -60,6 +60,6 @@ export async function measureStoreFiles(
     };
   } finally {
     await running.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    removeDataDir(dataDir);
   }
 }

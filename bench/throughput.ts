@@ -6,7 +6,7 @@
 // core: on a 2-core machine a client near 100% means the client, not the server, is the limit).
 import type { BenchServer } from "./catalogue.ts";
 import type { LoadResult } from "./load.ts";
-import { runLoad, type RunningServer } from "./processes.ts";
+import { runLoad, settleDisk, type RunningServer } from "./processes.ts";
 
 export type Mode = "returning" | "new";
 
@@ -84,6 +84,7 @@ export async function measureThroughput(
           // Requests still queued from the warm-up or the last repetition must not count here
           // (the encrypted session-file-store has seconds of backlog when a run stops).
           await running.waitUntilIdle();
+          settleDisk(); // nor the last repetition's files, still being written back
           before = await running.stats();
         },
         afterRepetition: async (result) => {
