@@ -15,16 +15,16 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 // None of these load a bench dependency: autocannon and bcrypt are only imported by the child
 // processes (load.ts, hashing.ts), so this file can install them first.
-import { allServers } from "./catalogue.ts";
+import { allServers, type BenchServer } from "./catalogue.ts";
 import type { DiskRow } from "./disk.ts";
 import type { HashingRow } from "./hashing.ts";
 import { measureLostUpdates } from "./lost-updates.ts";
 import { measureMemory } from "./memory.ts";
-import { makeDataDir, removeDataDir, runScript, startServer } from "./processes.ts";
+import { makeDataDir, removeDataDir, runScript, startServer, type RunningServer } from "./processes.ts";
 import { renderMarkdown, writeReport, type BenchResults } from "./report.ts";
 import { measureStoreFiles } from "./store-files.ts";
 import { evaluateTargets } from "./targets.ts";
-import { measureThroughput } from "./throughput.ts";
+import { measureThroughput, mergeRounds, type Mode, type ThroughputRow } from "./throughput.ts";
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const resultsDir = path.join(benchDir, "results");
@@ -97,28 +97,28 @@ async function attempt(what: string, work: () => Promise<void>): Promise<void> {
 
 progress(`${servers.length} servers: ${servers.map((s) => s.id).join(", ")}${quick ? " (quick)" : ""}`);
 // One server process per server for lost updates (first, on a fresh server) and throughput.
+// File stores share the disk, whose speed drifts with its own recent load: a virtual disk on a shared
+// host slows down two- to threefold for a minute or two after a burst of fsync'd writes (measured
+// here: of two file stores run back to back, the second served a third of what it served when run
+// first, whichever it was; `sync` between them didn't help). So in full runs the file stores are
+// started together and their repetitions interleaved: round 1 measures each once, round 2 again in
+// rotated order, and so on, and no store always follows the same one.
+const interleave = !quick && !skip.has("throughput");
+const separately = servers.filter((server) => !(interleave && server.fileBacked));
+const interleaved = servers.filter((server) => interleave && server.fileBacked);
 if (!skip.has("throughput") || !skip.has("lost-updates")) {
-  for (const server of servers) {
+  for (const server of separately) {
     await attempt(server.id, async () => {
       const dataDir = makeDataDir();
       const running = await startServer(server.file, server.args, { dataDir, nodeArgs: nodeArgsFor(server.id) });
       try {
-        // Cookie sessions (the count travels in the cookie) lose concurrent updates by design; quick
-        // runs leave out the encrypted session-file-store (a few requests a second).
-        if (!skip.has("lost-updates") && !server.stateless && !(quick && server.slow)) {
-          await attempt(`lost updates ${server.id}`, async () => {
-            const increments = server.slow ? settings.slowIncrements : settings.increments;
-            const row = await measureLostUpdates(running, server, { increments, connections: settings.connections });
-            results.lostUpdates.push(row);
-            progress(`${server.id} lost updates: ${row.lost} of ${increments}`);
-          });
-        }
+        await lostUpdates(server, running);
         if (!skip.has("throughput")) {
           // Quick mode measures the encrypted session-file-store (a few req/s) for returning browsers only.
           const modes = quick && server.slow ? (["returning"] as const) : (["returning", "new"] as const);
           const rows = await measureThroughput(running, server, modes, settings);
           results.throughput.push(...rows);
-          for (const row of rows) progress(`${server.id} ${row.mode}: ${Math.round(row.requestsPerSecond.median)} req/s, p99 ${row.p99Ms.median} ms, ${row.failures} failed`);
+          for (const row of rows) reportRow(row);
         }
       } finally {
         await running.stop();
@@ -126,6 +126,70 @@ if (!skip.has("throughput") || !skip.has("lost-updates")) {
       }
     });
   }
+  if (interleaved.length > 0) await measureInterleaved(interleaved);
+  // Back in the catalogue's order for the report (each server's modes stay in order).
+  const order = (id: string) => servers.findIndex((server) => server.id === id);
+  results.throughput.sort((a, b) => order(a.serverId) - order(b.serverId));
+  results.lostUpdates.sort((a, b) => order(a.serverId) - order(b.serverId));
+}
+
+async function lostUpdates(server: BenchServer, running: RunningServer): Promise<void> {
+  // Cookie sessions (the count travels in the cookie) lose concurrent updates by design; quick
+  // runs leave out the encrypted session-file-store (a few requests a second).
+  if (skip.has("lost-updates") || server.stateless || (quick && server.slow)) return;
+  await attempt(`lost updates ${server.id}`, async () => {
+    const increments = server.slow ? settings.slowIncrements : settings.increments;
+    const row = await measureLostUpdates(running, server, { increments, connections: settings.connections });
+    results.lostUpdates.push(row);
+    progress(`${server.id} lost updates: ${row.lost} of ${increments}`);
+  });
+}
+
+async function measureInterleaved(stores: BenchServer[]): Promise<void> {
+  const started: Array<{ server: BenchServer; running: RunningServer; dataDir: string }> = [];
+  try {
+    for (const server of stores) {
+      await attempt(server.id, async () => {
+        const dataDir = makeDataDir();
+        try {
+          const running = await startServer(server.file, server.args, { dataDir, nodeArgs: nodeArgsFor(server.id) });
+          started.push({ server, running, dataDir });
+        } catch (error) {
+          removeDataDir(dataDir);
+          throw error;
+        }
+      });
+    }
+    for (const { server, running } of started) await lostUpdates(server, running);
+    for (const mode of ["returning", "new"] as const satisfies readonly Mode[]) {
+      const rounds = new Map<string, ThroughputRow[]>();
+      for (let round = 0; round < settings.repetitions; round++) {
+        for (let i = 0; i < started.length; i++) {
+          const { server, running } = started[(i + round) % started.length]!;
+          await attempt(`${server.id} ${mode} round ${round + 1}`, async () => {
+            // Warm-up in the first round only: later rounds meet a server that is warm already.
+            const roundSettings = { ...settings, repetitions: 1, warmupSeconds: round === 0 ? settings.warmupSeconds : 0 };
+            const [row] = await measureThroughput(running, server, [mode], roundSettings);
+            if (row !== undefined) rounds.set(server.id, [...(rounds.get(server.id) ?? []), row]);
+          });
+        }
+      }
+      for (const rows of rounds.values()) {
+        const row = mergeRounds(rows, settings.connections);
+        results.throughput.push(row);
+        reportRow(row);
+      }
+    }
+  } finally {
+    for (const { running, dataDir } of started) {
+      await running.stop();
+      removeDataDir(dataDir);
+    }
+  }
+}
+
+function reportRow(row: ThroughputRow): void {
+  progress(`${row.serverId} ${row.mode}: ${Math.round(row.requestsPerSecond.median)} req/s, p99 ${row.p99Ms.median} ms, ${row.failures} failed`);
 }
 if (!skip.has("memory")) {
   // Quick mode floods only ours; the full run measures every memory-backed server.

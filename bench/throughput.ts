@@ -100,22 +100,43 @@ export async function measureThroughput(
         },
       },
     );
-    const median = (pick: (r: Repetition) => number) => spread(repetitions.map(pick)).median;
-    rows.push({
-      serverId: server.id,
-      label: server.label,
-      mode,
-      requestsPerSecond: spread(repetitions.map((r) => r.requestsPerSecond)),
-      p99Ms: spread(repetitions.map((r) => r.latencyMs.p99)),
-      serverCpuPercent: median((r) => r.serverCpuPercent),
-      serverCpuMicrosPerRequest: median((r) => r.serverCpuMicrosPerRequest),
-      clientCpuPercent: median((r) => r.clientCpuPercent),
-      failures: repetitions.reduce((sum, r) => sum + r.errors + r.timeouts + r.non2xx + r.mismatches, 0),
-      firstVisitsPerConnection:
-        repetitions.reduce((sum, r) => sum + r.firstVisits, 0) / (settings.connections * settings.repetitions),
-      serverLogLines: running.logLines - logLinesBefore,
-      repetitions,
-    });
+    rows.push(summarize(server, mode, repetitions, settings.connections, running.logLines - logLinesBefore));
   }
   return rows;
+}
+
+/**
+ * One row from rows of one server and mode that were measured in separate rounds (the interleaved
+ * file stores in run.ts): their repetitions, summarized as if they had run back to back.
+ */
+export function mergeRounds(rows: readonly ThroughputRow[], connections: number): ThroughputRow {
+  const first = rows[0];
+  if (first === undefined) throw new Error("mergeRounds: no rows");
+  const repetitions = rows.flatMap((row) => row.repetitions);
+  const logLines = rows.reduce((sum, row) => sum + row.serverLogLines, 0);
+  return summarize({ id: first.serverId, label: first.label }, first.mode, repetitions, connections, logLines);
+}
+
+function summarize(
+  server: Pick<BenchServer, "id" | "label">,
+  mode: Mode,
+  repetitions: Repetition[],
+  connections: number,
+  serverLogLines: number,
+): ThroughputRow {
+  const median = (pick: (r: Repetition) => number) => spread(repetitions.map(pick)).median;
+  return {
+    serverId: server.id,
+    label: server.label,
+    mode,
+    requestsPerSecond: spread(repetitions.map((r) => r.requestsPerSecond)),
+    p99Ms: spread(repetitions.map((r) => r.latencyMs.p99)),
+    serverCpuPercent: median((r) => r.serverCpuPercent),
+    serverCpuMicrosPerRequest: median((r) => r.serverCpuMicrosPerRequest),
+    clientCpuPercent: median((r) => r.clientCpuPercent),
+    failures: repetitions.reduce((sum, r) => sum + r.errors + r.timeouts + r.non2xx + r.mismatches, 0),
+    firstVisitsPerConnection: repetitions.reduce((sum, r) => sum + r.firstVisits, 0) / (connections * repetitions.length),
+    serverLogLines,
+    repetitions,
+  };
 }
