@@ -101,8 +101,8 @@ progress(`${servers.length} servers: ${servers.map((s) => s.id).join(", ")}${qui
 // host slows down two- to threefold for a minute or two after a burst of fsync'd writes (measured
 // here: of two file stores run back to back, the second served a third of what it served when run
 // first, whichever it was; `sync` between them didn't help). So in full runs the file stores are
-// started together and their repetitions interleaved: round 1 measures each once, round 2 again in
-// rotated order, and so on, and no store always follows the same one.
+// started together and their repetitions interleaved: each round measures every store once, in the
+// orders of a Williams design (williamsOrder()), so that no store always follows the same one.
 const interleave = !quick && !skip.has("throughput");
 const separately = servers.filter((server) => !(interleave && server.fileBacked));
 const interleaved = servers.filter((server) => interleave && server.fileBacked);
@@ -164,8 +164,8 @@ async function measureInterleaved(stores: BenchServer[]): Promise<void> {
     for (const mode of ["returning", "new"] as const satisfies readonly Mode[]) {
       const rounds = new Map<string, ThroughputRow[]>();
       for (let round = 0; round < settings.repetitions; round++) {
-        for (let i = 0; i < started.length; i++) {
-          const { server, running } = started[(i + round) % started.length]!;
+        for (const index of williamsOrder(started.length, round)) {
+          const { server, running } = started[index]!;
           await attempt(`${server.id} ${mode} round ${round + 1}`, async () => {
             // Warm-up in the first round only: later rounds meet a server that is warm already.
             const roundSettings = { ...settings, repetitions: 1, warmupSeconds: round === 0 ? settings.warmupSeconds : 0 };
@@ -186,6 +186,16 @@ async function measureInterleaved(stores: BenchServer[]): Promise<void> {
       removeDataDir(dataDir);
     }
   }
+}
+
+/**
+ * Row `round` of a Williams design for n treatments: 0, 1, n−1, 2, n−2, … shifted by `round`. Each
+ * row is an order of all n; for even n, n rows put every store right after every other exactly once.
+ * A plain rotation (0 1 2 3, 1 2 3 0, …) would keep the cycle: store 3 would always follow store 2.
+ */
+function williamsOrder(n: number, round: number): number[] {
+  const first = Array.from({ length: n }, (_, i) => (i % 2 === 1 ? (i + 1) / 2 : (n - i / 2) % n));
+  return first.map((value) => (value + round) % n);
 }
 
 function reportRow(row: ThroughputRow): void {
