@@ -24,9 +24,10 @@ export function makeDataDir(): string {
 }
 
 /**
- * Removes a server's data folder, then lets the disk settle: a file store that wrote 50k files leaves
- * the kernel seconds of writeback and (on a disk mounted with `discard`) deletions to finish, and the
- * next server measured must not pay for them.
+ * Removes a server's data folder, then waits for this machine's kernel to write back what is pending
+ * (50k session files leave seconds of it), so the next server doesn't share the disk with that. A
+ * virtual disk can stay slow for minutes after that on its host, which `sync` cannot wait for: the
+ * file stores take turns for that reason (run.ts).
  */
 export function removeDataDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
@@ -34,8 +35,8 @@ export function removeDataDir(dir: string): void {
 }
 
 /**
- * Waits until the kernel has written everything pending to disk (`sync`), so a measurement starts on
- * an idle disk. Where there is no `sync` command (Windows), it returns at once.
+ * Waits until the kernel has written everything pending to disk (`sync`), so a measurement doesn't
+ * start during the last one's writeback. Where there is no `sync` command (Windows), it returns at once.
  */
 export function settleDisk(): void {
   spawnSync("sync", { stdio: "ignore", timeout: 60_000 });
