@@ -12,9 +12,9 @@ import { findCodeExcerpts, findMissingPiece } from "../helpers/code-excerpts.ts"
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
-/** The root README, every chapter, and any Markdown under docs/. */
+/** The root README, the bench's README, every chapter, and any Markdown under docs/. */
 function markdownFiles(): string[] {
-  const files = ["README.md", ...listSteps().map((folder) => `steps/${folder}/README.md`)];
+  const files = ["README.md", "bench/README.md", ...listSteps().map((folder) => `steps/${folder}/README.md`)];
   const docs = path.join(root, "docs");
   if (existsSync(docs)) {
     for (const entry of readdirSync(docs, { recursive: true, encoding: "utf8" })) {
