@@ -1,11 +1,14 @@
-// A session store with one file per session in a directory: survives restarts, shareable by several
-// processes on one machine. Each file is named HMAC(nameKey, store key) in hex, so neither the session
-// ID nor the store key ever appears on disk, and whatever a cookie holds is never used as a path (R04).
-// Writes are atomic (temp file, fsync, rename; R13): a crash or two processes writing at once leave the
-// old version or the new one, never a torn file. With a sealer, files are AES-256-GCM sealed with the
-// file name as associated data, so swapping two files makes both unreadable (R12). Bad input: a corrupt,
-// truncated, tampered or foreign file is "no session" (logged once, removed); a failed read, write or
-// delete (EACCES, ENOSPC, EROFS, ...) is HttpError 503 and leaves the previous file intact.
+// A session store with one file per session in a directory: survives restarts. One process per folder:
+// the manager's per-session lock is per process, so two processes could undo each other's logouts and
+// updates (each file stays whole, but the last writer wins). Each file is named HMAC(nameKey, store
+// key) in hex, so neither the session ID nor the store key ever appears on disk, and whatever a cookie
+// holds is never used as a path (R04). Writes are atomic (temp file, fsync, rename; R13): a crash or
+// two writers at once leave the old version or the new one, never a torn file. With a sealer, files
+// are AES-256-GCM sealed with the file name as associated data, so swapping two files makes both
+// unreadable (R12). Bad input: a corrupt, truncated, tampered or foreign file is "no session" (logged
+// once, removed); a failed read, write or delete (EACCES, ENOSPC, EROFS, ...) is HttpError 503 and
+// leaves the previous file intact. No cap on the number of files: each session that stores something
+// costs one (~0.3 KiB) until it expires; put a rate limit in front of a public site.
 import { createHmac } from "node:crypto";
 import * as fsPromises from "node:fs/promises";
 import { join } from "node:path";
@@ -46,7 +49,11 @@ const fileExtension = ".session";
 const tempExtension = ".tmp"; // what writeFileAtomic names its temporary files with
 const sessionFileNameRegExp = /^[0-9a-f]{64}\.session$/; // hex HMAC-SHA256 + extension
 const defaultReapIntervalMs = 10 * 60_000; // expired files cost disk only; no need to hurry
-const staleTempMs = 5 * 60_000; // a temp file this old belongs to a write that crashed
+// A write still under way after this long belongs to a crashed process: its temp file can go. The
+// timer's reap also leaves expired files this long: a request that loaded a session just before it
+// expired may still be writing its renewal, and removing by name after reading the old version would
+// delete the new one.
+const inFlightWriteMs = 5 * 60_000;
 const maxRememberedCorruptFiles = 1000; // bounds the "already logged" set
 const unavailableMessage = "Sessions cannot be saved right now. Please try again later.";
 
@@ -96,7 +103,9 @@ export class FileStore implements SessionStore {
     const record = await this.#read(name);
     if (record === null) return null;
     if (this.#now() >= record.expiresAtMs) {
-      await this.#fs.unlink(this.#path(name)).catch(() => {}); // reaped on read; the timer would too
+      // Reaped on read, at once: the session manager reads under the session's lock, so no request of
+      // this session can be writing a renewal meanwhile (the timer's reap has no lock: it waits).
+      await this.#fs.unlink(this.#path(name)).catch(() => {});
       return null;
     }
     return record;
@@ -134,8 +143,8 @@ export class FileStore implements SessionStore {
   }
 
   /**
-   * Removes expired and unreadable session files and stale temp files. Returns how many expired and
-   * temp files went; unreadable ones are removed (and logged) by the read itself, uncounted.
+   * Removes session files expired for 5 minutes, unreadable ones and stale temp files. Returns how many
+   * expired and temp files went; unreadable ones are removed (and logged) by the read itself, uncounted.
    */
   reap(): Promise<number> {
     // One reap at a time: a slow disk must not pile up overlapping scans.
@@ -164,13 +173,13 @@ export class FileStore implements SessionStore {
       try {
         if (entry.endsWith(tempExtension)) {
           const { mtimeMs } = await this.#fs.stat(join(this.#dir, entry));
-          if (nowMs - mtimeMs < staleTempMs) continue; // maybe a write in flight
+          if (nowMs - mtimeMs < inFlightWriteMs) continue; // maybe a write in flight
           await this.#fs.unlink(join(this.#dir, entry));
           removed++;
         } else if (sessionFileNameRegExp.test(entry)) {
           const name = entry.slice(0, -fileExtension.length);
           const record = await this.#read(name); // unreadable files are removed (and logged) by #read
-          if (record === null || nowMs < record.expiresAtMs) continue;
+          if (record === null || nowMs < record.expiresAtMs + inFlightWriteMs) continue;
           await this.#fs.unlink(this.#path(name));
           removed++;
         }

@@ -1,5 +1,5 @@
 // The `session` object a request handler receives, plus the bookkeeping the manager needs to commit
-// it: what was loaded (to detect changes), and whether it was regenerated, destroyed or revoked.
+// it: what was loaded (to detect changes), and whether it was regenerated or destroyed.
 // regenerate()/destroy() only record intent; the manager applies them when the callback returns,
 // under the session's lock, so a failing handler changes nothing. Pitfall prevented: the popular
 // tutorials' module-level `session` variable shared by concurrent requests: one object per request.
@@ -43,8 +43,6 @@ export class LiveSession<D extends SessionData = SessionData> implements Session
   changed = false;
   regenerated = false;
   destroyed = false;
-  /** Set by destroyAllForUser while this request runs: treated as destroyed at commit. */
-  revoked = false;
   /** The request's clock reading: expiry and touches are computed from it. */
   readonly nowMs: number;
   #id: string;

@@ -9,7 +9,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { KeyedLock } from "./keyed-lock.ts";
 import { LiveSession, type Session } from "./live-session.ts";
-import { SessionCookie } from "./session-cookie.ts";
+import { SessionCookie, type SessionCookieReading } from "./session-cookie.ts";
 import { createSessionIdSource, storeKeyOf } from "./session-id.ts";
 import type { SessionData, SessionRecord, SessionStore } from "./store.ts";
 import { expiryOf, isExpired, isTouchDue, secondsUntil, sessionTimeouts } from "./timeouts.ts";
@@ -55,19 +55,26 @@ export interface SessionManager<D extends SessionData = SessionData> {
   withSession<T>(req: IncomingMessage, res: ServerResponse, fn: (session: Session<D>) => T | Promise<T>): Promise<T>;
   /** The session without locking, saving or setting headers (add `Cache-Control: no-store` yourself); null if none. */
   peek(req: IncomingMessage): Promise<SessionSnapshot<D> | null>;
-  /** Deletes every session of the user (password change), except `options.except` if given; returns how many. */
+  /**
+   * Deletes every session of the user (password change), including requests still running and logins
+   * in progress; returns how many stored sessions went. `options.except` keeps one: the session of the
+   * request calling this, from inside its withSession callback (anything else is a TypeError).
+   */
   destroyAllForUser(userId: string, options?: { except?: Session<D> }): Promise<number>;
 }
 
 // A request between loading and committing; destroyAllForUser marks the ones it must stop.
 interface InFlight {
   session: LiveSession | null;
-  /** Users whose sessions were destroyed while this request was still loading. */
-  revokedWhileLoading: Set<string> | null;
+  /** Users whose sessions destroyAllForUser ended while this request ran: it must not save one of theirs. */
+  revokedUsers: Set<string> | null;
 }
 
 export function createSessionManager<D extends SessionData = SessionData>(options: SessionManagerOptions): SessionManager<D> {
-  const { store, now = Date.now, saveUninitialized = false } = options;
+  const { store, saveUninitialized = false } = options;
+  const clock = options.now ?? Date.now;
+  // Whole milliseconds: a fractional clock (performance.now() based) would write times FileStore refuses.
+  const now = () => Math.floor(clock());
   const methods = ["get", "set", "destroy", "touch", "destroyByUser"] as const;
   if (typeof store !== "object" || store === null || methods.some((method) => typeof store[method] !== "function")) {
     throw new TypeError(`session "store" is invalid: must implement SessionStore (get, set, destroy, touch, destroyByUser)`);
@@ -97,11 +104,12 @@ export function createSessionManager<D extends SessionData = SessionData>(option
   const inFlight = new Set<InFlight>();
   const usersBeingDestroyed = new Map<string, number>(); // userId → destroyAllForUser calls running
 
-  // clearIfStale: answer a cookie that names no live session with a clearing Set-Cookie.
-  async function run<T>(req: IncomingMessage, res: ServerResponse, id: string | null, clearIfStale: boolean,
-    storeKey: string | null, fn: (session: Session<D>) => T | Promise<T>): Promise<T> {
+  // cookie: what the request brought; queued: it waited behind another request of the same session.
+  async function run<T>(req: IncomingMessage, res: ServerResponse, cookieReading: SessionCookieReading, queued: boolean,
+    fn: (session: Session<D>) => T | Promise<T>): Promise<T> {
+    const { id = null, storeKey = null } = cookieReading.verified ?? {};
     const nowMs = now();
-    const flight: InFlight = { session: null, revokedWhileLoading: null };
+    const flight: InFlight = { session: null, revokedUsers: null };
     inFlight.add(flight);
     try {
       let record = storeKey === null ? null : await store.get(storeKey);
@@ -115,7 +123,7 @@ export function createSessionManager<D extends SessionData = SessionData>(option
         : new LiveSession<D>(id!, storeKey, record, nowMs, newSessionId);
       flight.session = session as LiveSession;
       const result = await fn(session);
-      await commit(req, res, session, clearIfStale);
+      await commit(req, res, session, flight, { cookiePresent: cookieReading.present, queued });
       return result;
     } finally {
       inFlight.delete(flight);
@@ -125,43 +133,71 @@ export function createSessionManager<D extends SessionData = SessionData>(option
 
   function isRevoked(record: SessionRecord, flight: InFlight): boolean {
     if (record.userId === null) return false;
-    return usersBeingDestroyed.has(record.userId) || flight.revokedWhileLoading?.has(record.userId) === true;
+    return usersBeingDestroyed.has(record.userId) || flight.revokedUsers?.has(record.userId) === true;
   }
 
-  async function commit(req: IncomingMessage, res: ServerResponse, session: LiveSession<D>, clearIfStale: boolean): Promise<void> {
+  // The session as loaded, or as the callback left it (a login in progress), belongs to a user whose
+  // sessions destroyAllForUser ended while this request ran.
+  function isRevokedSession(session: LiveSession<D>, flight: InFlight): boolean {
+    const users = flight.revokedUsers;
+    if (users === null) return false;
+    const loadedUserId = session.loaded?.userId ?? null;
+    return (loadedUserId !== null && users.has(loadedUserId)) || (session.userId !== null && users.has(session.userId));
+  }
+
+  async function commit(req: IncomingMessage, res: ServerResponse, session: LiveSession<D>, flight: InFlight,
+    request: { cookiePresent: boolean; queued: boolean }): Promise<void> {
+    if (session.destroyed || isRevokedSession(session, flight)) return end(req, res, session, null);
+    const storeKey = await write(req, res, session, request);
+    // destroyAllForUser may have started while the write above was under way, after deleting what
+    // was stored before it: the write would have put the session back. Take it out again.
+    if (storeKey !== null && isRevokedSession(session, flight)) await end(req, res, session, storeKey);
+  }
+
+  // Deletes what was loaded (and what this request wrote, if anything) and clears the cookie.
+  async function end(req: IncomingMessage, res: ServerResponse, session: LiveSession<D>, writtenKey: string | null) {
+    if (session.loadedKey !== null) await store.destroy(session.loadedKey);
+    if (writtenKey !== null && writtenKey !== session.loadedKey) await store.destroy(writtenKey);
+    cookie.clear(req, res); // R06: even without a session, logout answers with a clearing cookie
+  }
+
+  // Saves what changed, if anything; returns the store key written, or null.
+  async function write(req: IncomingMessage, res: ServerResponse, session: LiveSession<D>,
+    request: { cookiePresent: boolean; queued: boolean }): Promise<string | null> {
     const { loaded, loadedKey, nowMs } = session;
-    if (session.destroyed || session.revoked) {
-      if (loadedKey !== null) await store.destroy(loadedKey);
-      cookie.clear(req, res); // R06: even without a session, logout answers with a clearing cookie
-      return;
-    }
     if (session.regenerated) {
       // R05: the old ID dies with this request; the new one was never known to anyone else.
       if (loadedKey !== null) await store.destroy(loadedKey);
-      await save(req, res, session, storeKeyOf(session.id), nowMs);
-      return;
+      return save(req, res, session, nowMs);
     }
     const changed = session.changed || session.userId !== (loaded?.userId ?? null) ||
       JSON.stringify(session.data) !== session.loadedDataJson;
     if (loaded === null || loadedKey === null) {
-      if (changed || saveUninitialized) await save(req, res, session, storeKeyOf(session.id), nowMs);
-      else if (clearIfStale) cookie.clear(req, res); // a stale or forged cookie: tell the browser to drop it
-      return;
+      // Queued behind a request of the same session that ended it (a login's regenerate(), a logout):
+      // that one has told the browser which cookie to keep. Saving a new session here would send
+      // another cookie, and if the browser handled this response last, undo the login.
+      if (request.queued) return null;
+      if (changed || saveUninitialized) return save(req, res, session, nowMs);
+      if (request.cookiePresent) cookie.clear(req, res); // a stale or forged cookie: tell the browser to drop it
+      return null;
     }
     const touch = isTouchDue(loaded, nowMs, timeouts);
-    if (!changed && !touch) return; // the common case: nothing to write, no Set-Cookie
+    if (!changed && !touch) return null; // the common case: nothing to write, no Set-Cookie
     const lastSeenMs = touch ? nowMs : loaded.lastSeenMs;
     const record = toRecord(session, lastSeenMs, touch ? expiryOf(loaded.createdAtMs, nowMs, timeouts) : loaded.expiresAtMs);
     if (changed) await store.set(loadedKey, record);
     else await store.touch(loadedKey, record);
     // Sliding renewal for the browser too: a new Max-Age whenever lastSeen moved.
     if (touch) cookie.write(req, res, session.id, secondsUntil(record.expiresAtMs, nowMs));
+    return loadedKey;
   }
 
-  async function save(req: IncomingMessage, res: ServerResponse, session: LiveSession<D>, storeKey: string, nowMs: number) {
+  async function save(req: IncomingMessage, res: ServerResponse, session: LiveSession<D>, nowMs: number): Promise<string> {
+    const storeKey = storeKeyOf(session.id);
     const record = toRecord(session, nowMs, expiryOf(session.createdAtMs, nowMs, timeouts));
     await store.set(storeKey, record);
     cookie.write(req, res, session.id, secondsUntil(record.expiresAtMs, nowMs));
+    return storeKey;
   }
 
   return {
@@ -171,15 +207,15 @@ export function createSessionManager<D extends SessionData = SessionData>(option
           "would wait for its own session lock forever; pass the session object down instead"));
       }
       res.setHeader("Cache-Control", "no-store"); // R09, set first: it holds even if fn throws
-      const { verified, present } = cookie.readId(req);
+      const reading = cookie.readId(req);
       requestsInSession.add(req);
-      if (verified === null) return run(req, res, null, present, null, fn);
-      const { id, storeKey } = verified;
+      if (reading.verified === null) return run(req, res, reading, false, fn);
+      const { storeKey } = reading.verified;
       // Queued behind another request of this session? If that one logs in or out, it deletes the
-      // record and tells the browser (new cookie or clearing one); clearing here as well would, if the
-      // browser handled this response last, delete the new login cookie.
-      const clearIfStale = !lock.isHeld(storeKey);
-      return lock.run(storeKey, () => run(req, res, id, clearIfStale, storeKey, fn));
+      // record and tells the browser (new cookie or clearing one); this one must then not answer
+      // with a cookie of its own (see write()).
+      const queued = lock.isHeld(storeKey);
+      return lock.run(storeKey, () => run(req, res, reading, queued, fn));
     },
 
     async peek(req) {
@@ -196,11 +232,14 @@ export function createSessionManager<D extends SessionData = SessionData>(option
 
     async destroyAllForUser(userId, destroyOptions = {}) {
       const except = destroyOptions.except;
-      // Requests of this user already running must not write their session back afterwards.
+      if (except !== undefined && ![...inFlight].some((flight) => flight.session === except)) {
+        throw new TypeError(`destroyAllForUser "except" is invalid: must be the session of a request still inside withSession()`);
+      }
+      // Requests already running (loading, in their callback, or saving) must not leave a session of
+      // this user behind: each checks its mark before and after it writes (commit()).
       const markRunning = () => {
         for (const flight of inFlight) {
-          if (flight.session === null) (flight.revokedWhileLoading ??= new Set()).add(userId);
-          else if (flight.session !== except && flight.session.loaded?.userId === userId) flight.session.revoked = true;
+          if (flight.session !== except) (flight.revokedUsers ??= new Set()).add(userId);
         }
       };
       markRunning();

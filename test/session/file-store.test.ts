@@ -120,8 +120,21 @@ describe("FileStore", () => {
     });
   });
 
+  describe("behind the session manager", () => {
+    it("keeps sessions with a clock that has fractional milliseconds (one built on performance.now())", async () => {
+      const sessions = createSessionManager({ store: makeStore(), secrets: [secret], now: () => clock.now() + 0.25 });
+      const jar = new CookieJar();
+      const views = [];
+      for (let i = 0; i < 3; i++) {
+        views.push((await visit(sessions, jar, (session) => (session.data.views = Number(session.data.views ?? 0) + 1))).result);
+      }
+      assert.deepEqual(views, [1, 2, 3]);
+      assert.deepEqual(logs, []);
+    });
+  });
+
   describe("atomic writes", () => {
-    it("R13: a crash mid-write (stray temp file with half the data) leaves the previous version readable", async () => {
+    it("R13: a temp file a crashed write left (half the data) is never read: the previous version is", async () => {
       const store = makeStore();
       const before = sampleRecord(clock, { data: { views: 1 } });
       await store.set("k", before);
@@ -277,6 +290,20 @@ describe("FileStore", () => {
       assert.deepEqual(listing(), []);
     });
 
+    it("a reap never deletes a renewal written after it read the expired version", async () => {
+      // A request loaded the session just before it expired and is still saving its renewal when the
+      // reap finds the old, expired version: removing by name would delete the new file. Within 5
+      // minutes of expiry the reap leaves a file alone, so the renewal survives.
+      const store = makeStore();
+      const record = sampleRecord(clock, { expiresAtMs: clock.now() + 60_000 });
+      await store.set("k", record);
+      clock.set(record.expiresAtMs + 4 * 60_000); // the request that renews it took four minutes
+      assert.equal(await store.reap(), 0);
+      assert.equal(listing().length, 1); // had the reap removed it, it could have been the renewal
+      clock.advance(60_000);
+      assert.equal(await store.reap(), 1); // five minutes after expiry: no renewal can still be coming
+    });
+
     it("reaps periodically on an unref'd timer: expired and unreadable files, stale temp files; close() stops it", async () => {
       const { timers, calls, timer } = fakeTimers();
       const store = makeStore({ timers, reapIntervalMs: 60_000 });
@@ -286,14 +313,14 @@ describe("FileStore", () => {
 
       await store.set("short", sampleRecord(clock, { expiresAtMs: clock.now() + 60_000 }));
       await store.set("long", sampleRecord(clock, { expiresAtMs: clock.now() + 3_600_000 }));
+      clock.advance(7 * 60_000); // "short" expired 6 minutes ago: no renewal can still be on its way
       // Temp files left by crashed writes are judged by their mtime on the injected clock.
       const staleTemp = path.join(dir, `${"a".repeat(64)}.0000000000000000.tmp`);
       const freshTemp = path.join(dir, `${"b".repeat(64)}.0000000000000000.tmp`);
       fs.writeFileSync(staleTemp, "half a wri");
       fs.writeFileSync(freshTemp, "in flight");
       fs.utimesSync(staleTemp, new Date(clock.now() - 10 * 60_000), new Date(clock.now() - 10 * 60_000));
-      fs.utimesSync(freshTemp, new Date(clock.now()), new Date(clock.now()));
-      clock.advance(2 * 60_000);
+      fs.utimesSync(freshTemp, new Date(clock.now() - 60_000), new Date(clock.now() - 60_000));
 
       calls.set[0]!.callback(); // the timer fires
       assert.equal(await store.reap(), 2); // joins the reap the timer started: "short" and the stale temp file
@@ -306,15 +333,16 @@ describe("FileStore", () => {
       assert.deepEqual(calls.cleared, [timer]);
     });
 
-    it("reap() removes exactly the expired and unreadable files", async () => {
+    it("reap() removes exactly the files expired for 5 minutes and the unreadable ones", async () => {
       const store = makeStore();
       await store.set("expired", sampleRecord(clock, { expiresAtMs: clock.now() + 1000 }));
-      await store.set("live", sampleRecord(clock, { expiresAtMs: clock.now() + 60_000 }));
+      await store.set("just expired", sampleRecord(clock, { expiresAtMs: clock.now() + 2000 }));
+      await store.set("live", sampleRecord(clock, { expiresAtMs: clock.now() + 10 * 60_000 }));
       fs.writeFileSync(path.join(dir, `${"c".repeat(64)}.session`), "garbage");
       fs.writeFileSync(path.join(dir, "README.txt"), "not ours: left alone");
-      clock.advance(1000);
+      clock.advance(1000 + 5 * 60_000);
       assert.equal(await store.reap(), 1); // the expired one; the garbage file is removed and logged by the read
-      assert.equal(listing().filter((name) => sessionFileRegExp.test(name)).length, 1);
+      assert.equal(listing().filter((name) => sessionFileRegExp.test(name)).length, 2); // "just expired" waits
       assert.notEqual(await store.get("live"), null);
       assert.ok(listing().includes("README.txt"));
       assert.equal(logs.length, 1);

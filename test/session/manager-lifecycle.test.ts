@@ -84,6 +84,31 @@ describe("session manager: requests racing a login", () => {
     assert.equal((await visit(sessions, browser, (session) => session.userId)).result, "ada");
   });
 
+  it("a request queued behind the login that writes to its (new, empty) session sends no cookie either", async () => {
+    // e.g. a form page that creates a CSRF token: saving it would send a new anonymous cookie, and if
+    // the browser handled that response last, the user would be signed out again.
+    const { sessions, memory } = harness();
+    const browser = new CookieJar();
+    await visit(sessions, browser, countView);
+    const loginHeld = gate();
+    const login = visit(sessions, browser, async (session) => {
+      await loginHeld.promise;
+      session.userId = "ada";
+      session.regenerate();
+    });
+    const parallel = visit(sessions, browser, (session) => {
+      session.data.csrfToken = "t";
+      return session.isNew;
+    });
+    loginHeld.open();
+    await login;
+    const { result, setCookie } = await parallel;
+    assert.equal(result, true);
+    assert.deepEqual(setCookie, []);
+    assert.equal(memory.size, 1); // the login's session only
+    assert.equal((await visit(sessions, browser, (session) => session.userId)).result, "ada");
+  });
+
   it("a stale cookie on its own is still cleared", async () => {
     const { sessions, memory } = harness();
     const browser = new CookieJar();
@@ -193,5 +218,62 @@ describe("session manager: destroyAllForUser", () => {
     const { setCookie } = await inFlight;
     assert.match(setCookie[0]!, /^sid=; Max-Age=0;/);
     assert.equal((await visit(sessions, attacker, (s) => s.userId)).result, null);
+  });
+
+  it("R13: a request of that user already saving its session when the deletion runs doesn't put it back", async () => {
+    const { sessions, memory, store } = harness();
+    const attacker = new CookieJar();
+    await logIn(sessions, attacker, "ada");
+    // The store's set() is slow: the deletion runs while the write is under way.
+    const writeHeld = gate();
+    const writeStarted = gate();
+    const set = store.set.bind(store);
+    store.set = async (key, record) => {
+      writeStarted.open();
+      await writeHeld.promise;
+      return set(key, record);
+    };
+    const saving = visit(sessions, attacker, (session: Session) => {
+      session.data.stolen = true;
+    });
+    await writeStarted.promise;
+    assert.equal(await sessions.destroyAllForUser("ada"), 1); // the stored version, before the write lands
+    writeHeld.open();
+    const { setCookie } = await saving;
+    assert.match(setCookie[0]!, /^sid=; Max-Age=0;/);
+    assert.equal(memory.size, 0);
+    assert.equal((await visit(sessions, attacker, (s) => s.userId)).result, null);
+  });
+
+  it("R05: a login of that user in progress during the deletion doesn't survive it", async () => {
+    // The attacker's login checked the old password just before it was changed.
+    const { sessions, memory } = harness();
+    const attacker = new CookieJar();
+    await visit(sessions, attacker, countView);
+    const passwordChecked = gate();
+    const login = visit(sessions, attacker, async (session: Session) => {
+      await passwordChecked.promise;
+      session.userId = "ada";
+      session.regenerate();
+    });
+    await new Promise((resolve) => setImmediate(resolve)); // let it load
+    assert.equal(await sessions.destroyAllForUser("ada"), 0); // nothing stored for ada yet
+    passwordChecked.open();
+    const { setCookie } = await login;
+    assert.match(setCookie[0]!, /^sid=; Max-Age=0;/);
+    assert.equal(memory.size, 0);
+    assert.equal((await visit(sessions, attacker, (s) => s.userId)).result, null);
+  });
+
+  it("refuses an `except` that is not the session of a request still running", async () => {
+    const { sessions } = harness();
+    const laptop = new CookieJar();
+    await logIn(sessions, laptop, "ada");
+    const { result: finished } = await visit(sessions, laptop, (session: Session) => session);
+    await assert.rejects(sessions.destroyAllForUser("ada", { except: finished }), {
+      name: "TypeError",
+      message: /"except" is invalid: must be the session of a request still inside withSession/,
+    });
+    assert.equal((await visit(sessions, laptop, (s) => s.userId)).result, "ada"); // nothing was deleted
   });
 });
