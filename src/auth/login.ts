@@ -1,13 +1,15 @@
 // Checks a username and password (OWASP Authentication CS): throttled per username and per client
 // address (R17, login-throttle.ts; attempts sent at once take turns; an IPv6 client counts by its /56),
-// the same 401 and message for an unknown name and a wrong password, and the same work for both: an
-// unknown name still spends one scrypt hash (R15). A weaker hash is upgraded at login (needsRehash).
+// the same 401 and message for an unknown name and a wrong password, and at least the same work: every
+// "no" costs one scrypt hash at the app's parameters (R15, verifyPassword). A weaker hash is upgraded at
+// login (needsRehash), never over a password changed meanwhile. A stored hash that can never verify
+// (corrupt, or planted with a huge cost) fails like a wrong password and is logged for the operator.
 // Pitfall prevented: the popular tutorial answered a failed login with 200 and checked passwords with
 // the blocking bcrypt.compareSync. Never throws for bad input: a missing field is a wrong password.
 // Returns the user, or the status and message for the response (and Retry-After seconds on 429).
 import { isIPv4, isIPv6 } from "node:net";
 import type { ScryptParams } from "../crypto/keys.ts";
-import { hashPassword, needsRehash, verifyPassword } from "../crypto/password.ts";
+import { hashPassword, isUsablePasswordHash, needsRehash, verifyPassword } from "../crypto/password.ts";
 import { HttpError } from "../http/http-error.ts";
 import type { User, UserStore } from "../users/user-store.ts";
 import { usernameKey, validateUsername } from "../users/username.ts";
@@ -23,6 +25,8 @@ export interface LoginOptions {
   throttle: LoginThrottle;
   /** The parameters the app hashes with; also the cost of the unknown-user dummy hash. */
   scryptParams?: ScryptParams;
+  /** Where an unusable stored hash is reported; defaults to console.warn. Never receives passwords. */
+  log?: (message: string) => void;
 }
 
 export const loginFailedMessage = "Incorrect username or password.";
@@ -31,7 +35,7 @@ export async function verifyLogin(
   options: LoginOptions,
   attempt: { username: unknown; password: unknown; clientAddress: string | undefined },
 ): Promise<LoginResult> {
-  const { users, throttle, scryptParams } = options;
+  const { users, throttle, scryptParams, log = (message) => console.warn(message) } = options;
   // Only valid names get a throttle key, so a 16 KiB junk "username" costs no memory; the address
   // key still counts it. A valid name is counted whether or not it exists (no hint either way).
   const name = validateUsername(attempt.username) === null ? (attempt.username as string) : null;
@@ -51,7 +55,12 @@ export async function verifyLogin(
   let user: User | null;
   try {
     user = name === null ? null : await users.find(name);
-    // For an unknown name (null) or an over-long password verifyPassword still spends one hash.
+    if (user?.passwordHash != null && !isUsablePasswordHash(user.passwordHash)) {
+      log(`login: the stored password hash of user ${JSON.stringify(user.name)} is malformed or exceeds the ` +
+        `scrypt cost bounds (src/crypto/password.ts); nobody can sign in as them until it is reset`);
+    }
+    // An unknown name (null), an unusable hash or password, or a hash stored at a lower cost than
+    // scryptParams: a "no" still costs one hash at scryptParams.
     const valid = await verifyPassword(password, user?.passwordHash ?? null, scryptParams);
     if (!valid || user === null || userKey === null) {
       for (const key of keys) throttle.recordFailure(key);
@@ -67,9 +76,15 @@ export async function verifyLogin(
 }
 
 async function upgradedHash(users: UserStore, user: User, password: string, params?: ScryptParams): Promise<User> {
-  if (user.passwordHash === null || !needsRehash(user.passwordHash, params)) return user;
+  const verifiedHash = user.passwordHash;
+  if (verifiedHash === null || !needsRehash(verifiedHash, params)) return user;
   try {
-    return (await users.update(user.name, { passwordHash: await hashPassword(password, params) })) ?? user;
+    const rehashed = await hashPassword(password, params);
+    // Saved only over the hash this login verified (salted: it never repeats): a password change saved
+    // since we read the user must win, or the old password would work again and the new one would not.
+    const current = await users.update(user.name, (stored) =>
+      stored.passwordHash === verifiedHash ? { passwordHash: rehashed } : {});
+    return current ?? user;
   } catch (error) {
     // Best effort: with the store read-only (503) the login still succeeds; the next one tries again.
     if (error instanceof HttpError) return user;

@@ -2,8 +2,10 @@
 // the order they arrived. Why: one scrypt hash with OWASP parameters is ~0.5 s of one core and 128 MiB.
 // libuv's thread pool runs four at once, so on a 2-core machine a burst of logins takes both cores from
 // the event loop (measured: every other request waited up to 37 ms) and holds 512 MiB. One slot fewer
-// than the cores keeps a core for the loop and bounds hashing memory to slots × 128 MiB.
-// A task that throws or rejects frees its slot like one that succeeds.
+// than the cores keeps a core for the loop and bounds hashing memory to slots × 128 MiB (password.ts
+// refuses any costlier hash).
+// A task that throws or rejects frees its slot like one that succeeds. The waiting line's memory stays
+// proportional to the tasks waiting, also under load that never lets it empty.
 import { availableParallelism } from "node:os";
 
 export interface HashSlots {
@@ -12,7 +14,11 @@ export interface HashSlots {
   /** Tasks running now and tasks waiting for a slot. */
   readonly running: number;
   readonly waiting: number;
+  /** Entries the waiting line's array holds, spent ones included: at most 2 × waiting + 1024 (monitoring, tests). */
+  readonly queueEntries: number;
 }
+
+const compactAfterEntries = 1024; // spent entries left in place (8 KiB) before compacting: keeps it rare
 
 /** One slot fewer than the cores, at least one: the event loop keeps a core to itself. */
 export function defaultHashSlots(cores: number = availableParallelism()): number {
@@ -37,6 +43,11 @@ export function createHashSlots(slots: number = defaultHashSlots()): HashSlots {
     if (head === queue.length) {
       queue.length = 0;
       head = 0;
+    } else if (head > compactAfterEntries && head > queue.length - head) {
+      // Spent entries outnumber waiting ones: drop them. Moving each waiting entry at most once per
+      // compaction keeps this O(1) amortized; without it a line that never empties grows forever.
+      queue.splice(0, head);
+      head = 0;
     }
     next(); // the slot passes straight to the oldest waiting task: `running` stays the same
   }
@@ -58,6 +69,9 @@ export function createHashSlots(slots: number = defaultHashSlots()): HashSlots {
     },
     get waiting() {
       return queue.length - head;
+    },
+    get queueEntries() {
+      return queue.length;
     },
   };
 }

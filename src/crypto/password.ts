@@ -4,9 +4,11 @@
 // `needsRehash` upgrades old hashes at the next login (R14). Async: the hash runs on the thread pool
 // while the event loop keeps serving (test/pitfalls/hash-sync-blocks-loop.test.ts). Input is NFKC-
 // normalized and capped at 1024 bytes, never silently truncated (bcrypt stops at 72). verifyPassword
-// returns false for anything wrong, including a malformed stored string, and spends one hash for an
-// unknown user (`phc` null) so timing doesn't reveal which names exist (R15). Hashes take turns in
-// passwordHashSlots (hash-slots.ts), so a burst of logins never takes every core from the event loop.
+// returns false for anything wrong, including a malformed stored string, and every "no" costs at least
+// one hash at the app's parameters (unknown user, unusable stored hash, hash stored at a lower cost), so
+// timing doesn't reveal which names exist (R15). A stored string's cost is bounded (maxHashWork), so a
+// planted one can't make a login run for a minute. Hashes take turns in passwordHashSlots (hash-slots.ts),
+// so a burst of logins never takes every core from the event loop.
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { createHashSlots } from "./hash-slots.ts";
 import { assertScryptParams, defaultScryptParams, scryptAsync, type ScryptParams } from "./keys.ts";
@@ -22,8 +24,28 @@ export const fastScryptParamsForTests: Readonly<ScryptParams> = Object.freeze({ 
 // so every hash in it must queue in the same line (one line per caller would not bound the total).
 export const passwordHashSlots = createHashSlots();
 
-// Every scrypt of this file runs through here.
-function hashInTurn(password: string, salt: Buffer, outputBytes: number, params: ScryptParams): Promise<Buffer> {
+// Bounds on one hash's cost, stored or configured. A stored string names its own cost, so a corrupt or
+// planted `ln=20,r=8,p=16` would make every login attempt on its account hash for about a minute in
+// 1 GiB, holding a slot. Memory: at most OWASP's 128 MiB, the per-slot budget of hash-slots.ts. Work
+// (N·r·p, which scrypt's time grows with): at most 4× OWASP's, about 2 s, room to raise p later. Beyond
+// them a stored hash is unusable (verifyPassword: false, needsRehash: true) and hashPassword rejects.
+const maxHashMemoryBytes = 128 * 8 * 2 ** 17; // 128·r·N bytes (scrypt's V array) at OWASP's r=8, N=2^17
+const maxHashWork = 4 * (2 ** 17 * 8 * 1); // 4 × OWASP's N·r·p
+
+function hashWork(params: ScryptParams): number {
+  return 2 ** params.ln * params.r * params.p;
+}
+
+function withinHashBounds(params: ScryptParams): boolean {
+  return 128 * params.r * 2 ** params.ln <= maxHashMemoryBytes && hashWork(params) <= maxHashWork;
+}
+
+// Every scrypt of this file runs through here. Async: bad parameters are a rejection, never a throw.
+async function hashInTurn(password: string, salt: Buffer, outputBytes: number, params: ScryptParams): Promise<Buffer> {
+  assertScryptParams(params);
+  if (!withinHashBounds(params)) {
+    throw new TypeError(`password hash parameters are invalid: need at most 128 MiB (128·r·2^ln) and 4× OWASP's work (2^ln·r·p ≤ 2^22)`);
+  }
   return passwordHashSlots.run(() => scryptAsync(password, salt, outputBytes, params));
 }
 
@@ -53,31 +75,38 @@ export async function hashPassword(password: string, params: ScryptParams = defa
 }
 
 /**
- * True only when `password` matches the stored PHC string. For an unknown user pass `null`: a dummy
- * hash with `params` (use the parameters your app hashes with) is spent, then false; so is an unusable
- * (over-long) password, so neither path answers faster than a real check (R15).
+ * True only when `password` matches the stored PHC string. For an unknown user pass `null`. `params`
+ * are the parameters your app hashes with: every false answer costs at least one hash with them (an
+ * unknown user, an unusable stored string or password, a hash stored at a lower cost), so no path
+ * answers faster than a real check (R15).
  */
 export async function verifyPassword(
   password: string,
   phc: string | null,
   params: ScryptParams = defaultScryptParams,
 ): Promise<boolean> {
-  if (phc === null) {
-    await spendDummyHash(params);
-    return false;
-  }
   const parsed = parsePhc(phc);
   const input = normalizedPassword(password);
-  if (parsed === null) return false; // A corrupt stored hash: our data, not an attacker's timing oracle.
-  if (input === null) {
-    // Unusable input (over the byte cap, not a string) still costs one hash: an early "false"
-    // would be faster than the unknown-user path and reveal which names exist (R15).
+  if (parsed === null || input === null) {
+    // No user, a corrupt or over-cost stored hash (see isUsablePasswordHash), or unusable input (over
+    // the byte cap, not a string): an early "false" would be faster than a real check and reveal that
+    // the name exists (R15).
     await spendDummyHash(params);
     return false;
   }
   const candidate = await hashInTurn(input, parsed.salt, parsed.hash.length, parsed.params);
   // Same length by construction; timingSafeEqual would throw otherwise, so check anyway.
-  return candidate.length === parsed.hash.length && timingSafeEqual(candidate, parsed.hash);
+  const matches = candidate.length === parsed.hash.length && timingSafeEqual(candidate, parsed.hash);
+  // A hash stored before the app raised its cost is checked faster than an unknown name's dummy hash;
+  // a wrong password then also spends one at the app's cost (R15). A right one needs no cover: the caller
+  // rehashes it at that cost anyway (needsRehash), and a correct guess already knows the name exists.
+  if (!matches && hashWork(parsed.params) < hashWork(params)) await spendDummyHash(params);
+  return matches;
+}
+
+/** False when verifyPassword can never accept `phc`: malformed, or beyond the cost bounds above. */
+export function isUsablePasswordHash(phc: string): boolean {
+  return parsePhc(phc) !== null;
 }
 
 /** Spends one hash's worth of time and memory, for code paths that have no stored hash. */
@@ -85,7 +114,10 @@ export async function spendDummyHash(params: ScryptParams = defaultScryptParams)
   await hashInTurn("dummy password", Buffer.alloc(saltBytes), hashBytes, params);
 }
 
-/** True when the stored hash is unparsable or weaker than `params` in any way: hash again at login. */
+/**
+ * True when the stored hash is unusable or weaker than `params` in any way: hash again at login. A
+ * stronger one is kept; one beyond the bounds above never verifies, so there is no login to upgrade it.
+ */
 export function needsRehash(phc: string, params: ScryptParams = defaultScryptParams): boolean {
   const parsed = parsePhc(phc);
   if (parsed === null) return true;
@@ -120,10 +152,12 @@ function parsePhc(phc: unknown): ParsedHash | null {
   // scrypt needs N < 2^(16r) (RFC 7914 §2); Node would refuse it, so it is malformed, not an error.
   if (params.ln >= 16 * params.r) return null;
   try {
-    assertScryptParams(params); // a stored string asking for absurd memory is corrupt (or planted)
+    assertScryptParams(params); // the ranges scryptAsync accepts (r ≤ 32, p ≤ 16)
   } catch {
     return null;
   }
+  // Asking for more time or memory than we would ever hash with: corrupt (or planted), not a hash to run.
+  if (!withinHashBounds(params)) return null;
   return { params, salt, hash };
 }
 

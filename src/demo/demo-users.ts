@@ -35,7 +35,9 @@ export async function createDemoUsersIfEmpty(
   for (const { name, password } of demoUsers) {
     // Skipping checkNewPassword on purpose: these are the tutorial's short passwords.
     const result = await users.create({ name, passwordHash: await hashPassword(password, options.scryptParams) });
-    if (result.ok) created.push(result.user.name); // "taken": another process created it first
+    // "taken": code in this process registered the name while we hashed (the store is one process's
+    // memory; other processes never show up in it). Their account stays; this demo user is skipped.
+    if (result.ok) created.push(result.user.name);
   }
   if (created.length > 0) {
     const names = created.map((name) => `"${name}"`).join(" and ");

@@ -29,7 +29,6 @@ export type CreateUserResult = { ok: true; user: User } | { ok: false; reason: "
 export interface UserChanges {
   passwordHash?: string | null;
   views?: number;
-  sessionVersion?: number;
 }
 
 export const userStoreUnavailableMessage = "Accounts cannot be saved right now. Please try again later.";
@@ -82,7 +81,7 @@ export class UserStore {
     return this.#change((users): Outcome<CreateUserResult> => {
       if (users.has(key)) return { value: { ok: false, reason: "taken" }, write: false };
       const user: User = Object.freeze({
-        name: cleanUsername(input.name), passwordHash, views: 0, sessionVersion: 0, createdAtMs: this.#now(),
+        name: cleanUsername(input.name), passwordHash, views: 0, createdAtMs: this.#now(),
       });
       users.set(key, user);
       return { value: { ok: true, user }, write: true };
@@ -135,7 +134,7 @@ interface Outcome<T> {
 }
 
 function checkedChanges(changes: UserChanges, method: "create" | "update"): UserChanges {
-  const { passwordHash, views, sessionVersion } = changes;
+  const { passwordHash, views } = changes;
   const checked: UserChanges = {};
   if (passwordHash !== undefined) {
     if (passwordHash !== null && typeof passwordHash !== "string") {
@@ -143,12 +142,9 @@ function checkedChanges(changes: UserChanges, method: "create" | "update"): User
     }
     checked.passwordHash = passwordHash;
   }
-  for (const [field, value] of [["views", views], ["sessionVersion", sessionVersion]] as const) {
-    if (value === undefined) continue;
-    if (!isCount(value)) {
-      throw new TypeError(`UserStore.${method} "${field}" is invalid: must be a whole number of at least 0`);
-    }
-    checked[field] = value;
+  if (views !== undefined) {
+    if (!isCount(views)) throw new TypeError(`UserStore.${method} "views" is invalid: must be a whole number of at least 0`);
+    checked.views = views;
   }
   return checked;
 }

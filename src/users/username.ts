@@ -7,14 +7,21 @@
 
 export const usernameMaxLength = 64; // code points; 64 × 4 UTF-8 bytes bounds a name to 256 bytes
 
-// Characters refused anywhere in a name (Unicode general categories, UAX #44):
-// Cc controls (\0, \t, \n, \r, DEL, C1), Co private use, Cn unassigned and noncharacters (U+FFFF),
-// Zl/Zp line and paragraph separators, and Cf format characters (invisible: soft hyphen, zero-width
-// space, BOM, bidi overrides such as U+202E that display "evil" as "live") except the two that
-// scripts and emoji need: U+200C ZWNJ (Persian, Indic) and U+200D ZWJ (👩‍💻). Cs is a lone surrogate
-// (half of a UTF-16 pair: not a character at all). Tag characters (flag of Scotland) are Cf, so they
-// are refused too.
-const forbiddenCharacterRegExp = /[\p{Cc}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}]|(?![\u200C\u200D])\p{Cf}/u;
+// Characters refused anywhere in a name, so two names that look alike are never two accounts:
+// - by Unicode general category (UAX #44): Cc controls (\0, \t, \n, \r, DEL, C1), Co private use, Cn
+//   unassigned and noncharacters (U+FFFF), Zl/Zp line and paragraph separators, Cs lone surrogates (half
+//   of a UTF-16 pair: not a character at all), and Cf format characters (soft hyphen, zero-width space,
+//   BOM, tags, bidi overrides such as U+202E that display "evil" as "live");
+// - Default_Ignorable_Code_Point (UAX #44; drawn as nothing, Unicode §5.21): variation selectors
+//   (U+FE0F, U+E0100), the combining grapheme joiner U+034F, Khmer U+17B4, the Hangul fillers;
+// - blanks that are not "ignorable" but show nothing all the same: braille blank U+2800, and the Hangul
+//   fillers U+115F, U+1160, U+3164, U+FFA0 again, named in case an older Unicode table lacks them.
+// Except U+200C ZWNJ (Persian, Indic scripts) and U+200D ZWJ (emoji sequences such as 👩‍💻): see below.
+const forbiddenCharacterRegExp =
+  /[\p{Cc}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\u115F\u1160\u2800\u3164\uFFA0]|(?![\u200C\u200D])[\p{Cf}\p{Default_Ignorable_Code_Point}]/u;
+// A joiner only means something between two characters; at either end of the name, or next to a space or
+// another invisible character, it just makes a look-alike of another name ("admin" + U+200D).
+const strayJoinerRegExp = /(?:^|[\s\p{Default_Ignorable_Code_Point}])[\u200C\u200D]|[\u200C\u200D](?:$|\s)/u;
 
 /**
  * The display spelling stored for a name: NFC (canonically equivalent, looks identical) and trimmed
@@ -47,7 +54,7 @@ export function validateUsername(name: unknown): string | null {
   if (cleaned.length > 2 * usernameMaxLength || [...cleaned].length > usernameMaxLength) {
     return `Username must be at most ${usernameMaxLength} characters.`;
   }
-  if (forbiddenCharacterRegExp.test(cleaned)) {
+  if (forbiddenCharacterRegExp.test(cleaned) || strayJoinerRegExp.test(cleaned)) {
     return "Username must not contain control or invisible characters.";
   }
   return null;

@@ -5,7 +5,8 @@ import os from "node:os";
 import path from "node:path";
 import { addressThrottleKey, loginFailedMessage, verifyLogin, type LoginOptions } from "../../src/auth/login.ts";
 import { LoginThrottle } from "../../src/auth/login-throttle.ts";
-import { fastScryptParamsForTests, hashPassword } from "../../src/crypto/password.ts";
+import { defaultHashSlots } from "../../src/crypto/hash-slots.ts";
+import { fastScryptParamsForTests, hashPassword, passwordHashSlots } from "../../src/crypto/password.ts";
 import { UserStore } from "../../src/users/user-store.ts";
 import { createClock } from "../helpers/clock.ts";
 
@@ -27,11 +28,15 @@ async function setup(scryptParams = params) {
   await users.create({ name: "Alice", passwordHash: await hashPassword(password, params) });
   await users.create({ name: "NoPassword" });
   const throttle = new LoginThrottle({ now: clock.now });
-  const options: LoginOptions = { users, throttle, scryptParams };
+  const logged: string[] = [];
+  const options: LoginOptions = { users, throttle, scryptParams, log: (message) => logged.push(message) };
   const login = (username: unknown, pw: unknown, clientAddress?: string) =>
     verifyLogin(options, { username, password: pw, clientAddress });
-  return { clock, users, throttle, login };
+  return { clock, users, throttle, login, logged };
 }
+
+// Lets every pending promise callback run (a few microtask turns).
+const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 describe("verifyLogin", () => {
   it("returns the user for the right password, whatever the name's case or normalization", async () => {
@@ -74,7 +79,28 @@ describe("verifyLogin", () => {
     const refused = { code: "ERR_CRYPTO_INVALID_SCRYPT_PARAMS" };
     await assert.rejects(login("mallory", password), refused);
     await assert.rejects(login("Alice", "p".repeat(5000)), refused);
-    assert.deepEqual(await login("Alice", "wrong password, long enough"), failed); // Alice's own hash
+  });
+
+  it("R15: spends a hash at the app's cost for a wrong password on an account hashed before the cost was raised", async () => {
+    // Alice's hash (N=2^10, r=8) is 8× cheaper than the app's { ln: 16, r: 1, p: 1 }, which Node refuses:
+    // checking it alone would answer faster than an unknown name does.
+    const { login } = await setup({ ln: 16, r: 1, p: 1 });
+    await assert.rejects(login("Alice", "wrong password, long enough"), { code: "ERR_CRYPTO_INVALID_SCRYPT_PARAMS" });
+  });
+
+  it("fails like a wrong password on a stored hash asking for too much memory or work, and logs it without the password", async () => {
+    // A planted "ln=20,r=8,p=16" would hash for a minute in 1 GiB; 256 MiB is enough to be refused.
+    const { login, users, logged } = await setup();
+    const b64 = (bytes: Buffer) => bytes.toString("base64").replace(/=+$/, "");
+    const planted = `$scrypt$ln=18,r=8,p=1$${b64(Buffer.alloc(16, 1))}$${b64(Buffer.alloc(32, 2))}`;
+    await users.update("Alice", { passwordHash: planted });
+    assert.deepEqual(await login("Alice", password), failed);
+    assert.deepEqual(logged, [
+      'login: the stored password hash of user "Alice" is malformed or exceeds the scrypt cost bounds ' +
+        "(src/crypto/password.ts); nobody can sign in as them until it is reset",
+    ]);
+    assert.deepEqual(await login("mallory", password), failed);
+    assert.equal(logged.length, 1, "an unknown name is not logged");
   });
 
   it("R17: answers 429 after five failures for a name, even with the right password, until the lock ends", async () => {
@@ -188,5 +214,26 @@ describe("verifyLogin", () => {
     assert.match(result.ok ? (result.user.passwordHash ?? "") : "", /^\$scrypt\$ln=11,/);
     assert.match((await users.find("alice"))?.passwordHash ?? "", /^\$scrypt\$ln=11,/);
     assert.equal((await login("Alice", password)).ok, true);
+  });
+
+  it("never saves the upgraded hash over a password changed during the login: the old password stays dead", async () => {
+    const appParams = { ln: 11, r: 8, p: 1 }; // Alice's hash (ln=10) is upgraded at her next login
+    const { login, users } = await setup(appParams);
+    const newPassword = "a brand new password, long enough";
+    const changedHash = await hashPassword(newPassword, appParams);
+    // Hold every hash slot: the login reads Alice's record, then waits to hash.
+    const letGo: Array<() => void> = [];
+    const held = Array.from({ length: defaultHashSlots() }, () =>
+      passwordHashSlots.run(() => new Promise<void>((resolve) => letGo.push(resolve))));
+    const loggingIn = login("Alice", password);
+    while (passwordHashSlots.waiting === 0) await settle();
+    await users.update("Alice", { passwordHash: changedHash }); // her password change is saved meanwhile
+    for (const release of letGo) release();
+    await Promise.all(held);
+    assert.equal((await loggingIn).ok, true, "the old password was still hers when this login read it");
+
+    assert.equal((await users.find("Alice"))?.passwordHash, changedHash);
+    assert.deepEqual(await login("Alice", password), failed);
+    assert.equal((await login("Alice", newPassword)).ok, true);
   });
 });

@@ -105,6 +105,27 @@ describe("createHashSlots", () => {
   });
 });
 
+describe("createHashSlots under load that never lets the line empty", () => {
+  it("keeps the waiting line's memory bounded: at most 2 × waiting + 1024 entries, however many tasks pass", async () => {
+    const slots = createHashSlots(1);
+    const workers = 10; // one runs, nine wait: the line never empties
+    const tasksPerWorker = 2000;
+    let mostEntries = 0;
+    const worker = async () => {
+      for (let i = 0; i < tasksPerWorker; i++) {
+        await slots.run(async () => {
+          assert.ok(slots.queueEntries <= 2 * slots.waiting + 1024, `${slots.queueEntries} entries for ${slots.waiting} waiting`);
+          mostEntries = Math.max(mostEntries, slots.queueEntries);
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: workers }, worker));
+    assert.ok(mostEntries > 1024, "the load did keep the line from emptying");
+    assert.ok(mostEntries <= 2 * workers + 1024, `at most ${mostEntries} entries for 20,000 tasks`);
+    assert.equal(slots.queueEntries, 0);
+  });
+});
+
 describe("password hashes take turns", () => {
   it("hashPassword and verifyPassword queue in passwordHashSlots beyond its slot count", async () => {
     const phc = await hashPassword("correct horse battery staple", fast);

@@ -5,6 +5,7 @@ import {
   defaultScryptParams,
   fastScryptParamsForTests as fast,
   hashPassword,
+  isUsablePasswordHash,
   maxPasswordBytes,
   needsRehash,
   spendDummyHash,
@@ -156,10 +157,18 @@ describe("verifyPassword with a malformed stored string", () => {
   ];
   for (const phc of malformed) {
     it(`returns false, not an error, for ${JSON.stringify(phc)?.slice(0, 60)}`, async () => {
-      assert.equal(await verifyPassword("correct horse battery staple", phc as string), false);
+      assert.equal(await verifyPassword("correct horse battery staple", phc as string, fast), false);
       assert.equal(needsRehash(phc as string), true);
+      assert.equal(isUsablePasswordHash(phc as string), false);
     });
   }
+
+  it("R15: spends a dummy hash with the app's parameters for a malformed stored string, like a wrong password", async () => {
+    // Parameters Node refuses make the dummy hash visible as a rejection: no timing involved.
+    await assert.rejects(verifyPassword("correct horse battery staple", `$scrypt$ln=10,r=8$${salt}$${hash}`, { ln: 16, r: 1, p: 1 }), {
+      code: "ERR_CRYPTO_INVALID_SCRYPT_PARAMS",
+    });
+  });
 
   it("returns false when one character of a stored hash changed", async () => {
     const phc = await hashPassword("correct horse battery staple", fast);
@@ -180,6 +189,68 @@ describe("verifyPassword for an unknown user", () => {
     await assert.rejects(verifyPassword("correct horse battery staple", null, { ln: 16, r: 1, p: 1 }), {
       code: "ERR_CRYPTO_INVALID_SCRYPT_PARAMS",
     });
+  });
+});
+
+describe("verifyPassword with a stored cost beyond the bounds (a corrupt or planted hash)", () => {
+  const stored = (params: string) => `$scrypt$${params}$${b64(randomBytes(16))}$${b64(randomBytes(32))}`;
+  const overCost = [
+    "ln=17,r=8,p=16", // 16× OWASP's work: 7 s per attempt, measured
+    "ln=20,r=8,p=16", // 1 GiB and about a minute
+    "ln=18,r=8,p=1", // 256 MiB: twice a hash slot's budget
+    "ln=17,r=16,p=1", // 256 MiB
+    "ln=17,r=8,p=5", // 5× OWASP's work
+  ];
+  for (const params of overCost) {
+    it(`R14: never runs ${params}: unusable, flagged for rehash, and a login spends only the app's dummy hash`, async () => {
+      const phc = stored(params);
+      assert.equal(isUsablePasswordHash(phc), false);
+      assert.equal(needsRehash(phc), true);
+      // The app's parameters (refused by Node) run instead of the stored ones: a rejection proves it.
+      await assert.rejects(verifyPassword("correct horse battery staple", phc, { ln: 16, r: 1, p: 1 }), {
+        code: "ERR_CRYPTO_INVALID_SCRYPT_PARAMS",
+      });
+      assert.equal(await verifyPassword("correct horse battery staple", phc, fast), false);
+    });
+  }
+
+  it("R14: keeps stored parameters within 128 MiB and 4× OWASP's work usable", () => {
+    for (const params of ["ln=17,r=8,p=4", "ln=16,r=16,p=2", "ln=18,r=4,p=1", "ln=15,r=32,p=1"]) {
+      assert.equal(isUsablePasswordHash(stored(params)), true, params);
+    }
+    assert.equal(needsRehash(stored("ln=17,r=8,p=4")), false, "stronger than OWASP's, within the bounds");
+  });
+
+  it("refuses to hash with parameters beyond the bounds (a rejected promise, not a hash nobody could verify)", async () => {
+    for (const params of [{ ln: 18, r: 8, p: 1 }, { ln: 17, r: 8, p: 5 }]) {
+      await assert.rejects(hashPassword("correct horse battery staple", params), {
+        name: "TypeError",
+        message: "password hash parameters are invalid: need at most 128 MiB (128·r·2^ln) and 4× OWASP's work (2^ln·r·p ≤ 2^22)",
+      });
+    }
+  });
+});
+
+describe("verifyPassword for a hash stored at a lower cost than the app's", () => {
+  // The app's cost was raised after this hash was stored; fast (N=2^10, r=8) is 8× cheaper than
+  // { ln: 16, r: 1, p: 1 }, which Node refuses, so a hash spent with those shows as a rejection.
+  const refusedButCostlier = { ln: 16, r: 1, p: 1 };
+
+  it("R15: a wrong password also spends a hash at the app's cost, so it answers no faster than an unknown name", async () => {
+    const legacy = await hashPassword("correct horse battery staple", fast);
+    await assert.rejects(verifyPassword("a wrong guess, long enough", legacy, refusedButCostlier), {
+      code: "ERR_CRYPTO_INVALID_SCRYPT_PARAMS",
+    });
+  });
+
+  it("checks the right password at the stored cost alone (the caller rehashes it at the app's)", async () => {
+    const legacy = await hashPassword("correct horse battery staple", fast);
+    assert.equal(await verifyPassword("correct horse battery staple", legacy, refusedButCostlier), true);
+  });
+
+  it("spends nothing extra when the stored cost is at least the app's", async () => {
+    const stronger = await hashPassword("correct horse battery staple", { ln: 14, r: 8, p: 1 }); // 2^17 > 2^16
+    assert.equal(await verifyPassword("a wrong guess, long enough", stronger, refusedButCostlier), false);
   });
 });
 
@@ -206,8 +277,8 @@ describe("needsRehash", () => {
 
   it("R14: keeps equal or stronger stored parameters", () => {
     assert.equal(needsRehash(stored("ln=17,r=8,p=1")), false);
-    assert.equal(needsRehash(stored("ln=18,r=8,p=1")), false);
-    assert.equal(needsRehash(stored("ln=17,r=16,p=2")), false);
+    assert.equal(needsRehash(stored("ln=17,r=8,p=2")), false);
+    assert.equal(needsRehash(stored("ln=12,r=16,p=2"), fast), false);
     assert.equal(needsRehash(stored("ln=10,r=8,p=1"), fast), false);
     assert.deepEqual(defaultScryptParams, { ln: 17, r: 8, p: 1 });
   });

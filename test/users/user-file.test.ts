@@ -3,14 +3,14 @@ import assert from "node:assert/strict";
 import { parseUsersFile, serializeUsersFile, type User } from "../../src/users/user-file.ts";
 
 const file = "/data/users.json";
-const alice: User = { name: "Alice", passwordHash: "$scrypt$ln=17,r=8,p=1$c2FsdA$aGFzaA", views: 3, sessionVersion: 1, createdAtMs: 1_735_689_600_000 };
+const alice: User = { name: "Alice", passwordHash: "$scrypt$ln=17,r=8,p=1$c2FsdA$aGFzaA", views: 3, createdAtMs: 1_735_689_600_000 };
 const record = (changes: Record<string, unknown>) => JSON.stringify({ version: 1, users: [{ ...alice, ...changes }] });
 const message = (what: string) =>
   `users file "${file}" is invalid: ${what} (fix it or move it away; it is never replaced by an empty list)`;
 
 describe("parseUsersFile and serializeUsersFile", () => {
   it("round-trips users, keyed by the comparison key, keeping the display spelling", () => {
-    const bob: User = { name: "<b>Bob</b>", passwordHash: null, views: 0, sessionVersion: 0, createdAtMs: 0 };
+    const bob: User = { name: "<b>Bob</b>", passwordHash: null, views: 0, createdAtMs: 0 };
     const users = parseUsersFile(serializeUsersFile([alice, bob]), file);
     assert.deepEqual([...users.keys()], ["alice", "<b>bob</b>"]);
     assert.deepEqual(users.get("alice"), alice);
@@ -22,6 +22,14 @@ describe("parseUsersFile and serializeUsersFile", () => {
     const text = serializeUsersFile([{ ...alice, extra: "dropped" } as User]);
     assert.ok(text.endsWith("}\n"));
     assert.deepEqual(JSON.parse(text), { version: 1, users: [alice] });
+  });
+
+  it("reads a file from before \"sessionVersion\" was dropped, and records with other unknown fields", () => {
+    const text = JSON.stringify({ version: 1, users: [{ ...alice, sessionVersion: 1 }, { ...alice, name: "Bob", addedLater: [1] }] });
+    const users = parseUsersFile(text, file);
+    assert.deepEqual(users.get("alice"), alice);
+    assert.deepEqual(users.get("bob"), { ...alice, name: "Bob" });
+    assert.deepEqual(Object.keys(JSON.parse(serializeUsersFile(users.values())).users[0]), ["name", "passwordHash", "views", "createdAtMs"]);
   });
 
   it("reads an empty list", () => {
@@ -47,7 +55,6 @@ describe("parseUsersFile and serializeUsersFile", () => {
       [record({ passwordHash: undefined }), "users[0].passwordHash must be a string or null"],
       [record({ views: -1 }), "users[0].views must be a whole number of at least 0"],
       [record({ views: "3" }), "users[0].views must be a whole number of at least 0"],
-      [record({ sessionVersion: 1.5 }), "users[0].sessionVersion must be a whole number of at least 0"],
       [record({ createdAtMs: null }), "users[0].createdAtMs must be a whole number of at least 0"],
       [
         JSON.stringify({ version: 1, users: [alice, { ...alice, name: "ALICE" }] }),

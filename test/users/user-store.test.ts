@@ -31,11 +31,21 @@ describe("UserStore", () => {
     assert.equal(fs.existsSync(file), false); // nothing written until something changes
   });
 
+  it("opens a users file written by an older version (with \"sessionVersion\") and drops that field at the next write", async () => {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const old = { name: "Alice", passwordHash: null, views: 2, sessionVersion: 3, createdAtMs: 0, note: "unknown" };
+    fs.writeFileSync(file, JSON.stringify({ version: 1, users: [old] }));
+    const users = await UserStore.open(file);
+    assert.deepEqual(await users.find("alice"), { name: "Alice", passwordHash: null, views: 2, createdAtMs: 0 });
+    await users.update("alice", (user) => ({ views: user.views + 1 }));
+    assert.deepEqual(readFileJson().users, [{ name: "Alice", passwordHash: null, views: 3, createdAtMs: 0 }]);
+  });
+
   it("creates a user with zero views and finds it by any spelling of the name", async () => {
     const clock = createClock();
     const users = await UserStore.open(file, { now: clock.now });
     const result = await users.create({ name: "  Alice " });
-    const alice = { name: "Alice", passwordHash: null, views: 0, sessionVersion: 0, createdAtMs: clock.now() };
+    const alice = { name: "Alice", passwordHash: null, views: 0, createdAtMs: clock.now() };
     assert.deepEqual(result, { ok: true, user: alice });
     assert.deepEqual(await users.find("alice"), alice);
     assert.deepEqual(await users.find("ALICE"), alice);
@@ -85,12 +95,11 @@ describe("UserStore", () => {
     assert.equal(readFileJson().users[0]?.views, 100);
   });
 
-  it("updates the password hash and session version, and answers null for an unknown user", async () => {
+  it("updates the password hash, and answers null for an unknown user", async () => {
     const users = await UserStore.open(file);
     await users.create({ name: "Alice", passwordHash: "$scrypt$old" });
-    const updated = await users.update("ALICE", { passwordHash: "$scrypt$new", sessionVersion: 1 });
+    const updated = await users.update("ALICE", { passwordHash: "$scrypt$new" });
     assert.equal(updated?.passwordHash, "$scrypt$new");
-    assert.equal(updated?.sessionVersion, 1);
     assert.equal(updated?.name, "Alice");
     assert.equal(await users.update("nobody", { views: 1 }), null);
   });

@@ -55,6 +55,18 @@ describe("validateUsername", () => {
       ["private use", "alice\uE000"],
       ["noncharacter", "alice\uFFFF"],
       ["tag characters", "flag\u{E0067}\u{E0062}"],
+      ["combining grapheme joiner", "admin\u034F"],
+      ["variation selector-16", "admin\uFE0F"],
+      ["variation selector-17", "admin\u{E0100}"],
+      ["Hangul filler", "admin\u3164"],
+      ["Hangul choseong filler", "admin\u115F"],
+      ["Hangul jungseong filler", "admin\u1160"],
+      ["halfwidth Hangul filler", "ad\uFFA0min"],
+      ["braille blank", "admin\u2800"],
+      ["Khmer inherent vowel", "admin\u17B4"],
+      ["Mongolian vowel separator", "admin\u180E"],
+      ["only a Hangul filler", "\u3164"],
+      ["only braille blanks", "\u2800\u2800"],
     ];
     for (const [label, name] of attacks) {
       assert.equal(
@@ -63,6 +75,33 @@ describe("validateUsername", () => {
         label,
       );
     }
+  });
+});
+
+describe("validateUsername and the zero-width joiners", () => {
+  const refused = "Username must not contain control or invisible characters.";
+
+  it("allows ZWJ and ZWNJ between two visible characters: emoji sequences, Persian, Indic scripts", () => {
+    for (const name of ["👩\u200D💻", "👨\u200D👩\u200D👧", "علی\u200Cرضا", "क्\u200Dष", "a\u200Db"]) {
+      assert.equal(validateUsername(name), null, JSON.stringify(name));
+    }
+  });
+
+  it("refuses a joiner at either end, next to a space or beside another invisible character", () => {
+    const strays: Array<[string, string]> = [
+      ["trailing ZWJ", "admin\u200D"],
+      ["leading ZWJ", "\u200Dadmin"],
+      ["trailing ZWNJ", "admin\u200C"],
+      ["leading ZWNJ", "\u200Cadmin"],
+      ["trailing ZWJ before trimmed spaces", "admin\u200D  "],
+      ["only a ZWJ", "\u200D"],
+      ["ZWJ before a space", "ad\u200D min"],
+      ["ZWNJ after a space", "ad \u200Cmin"],
+      ["two joiners in a row", "ad\u200D\u200Dmin"],
+      ["ZWNJ then ZWJ", "ad\u200C\u200Dmin"],
+      ["ZWJ after an ideographic space", "ad\u3000\u200Dmin"],
+    ];
+    for (const [label, name] of strays) assert.equal(validateUsername(name), refused, label);
   });
 });
 
