@@ -85,9 +85,23 @@ async function main(): Promise<void> {
 // Only run when executed, not when a test imports listSteps/findStep.
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   main().catch((error: unknown) => {
-    // Configuration errors (a bad PORT, a corrupt users file) are TypeErrors with a message for
-    // the person starting the server; anything else is printed whole.
-    console.error(error instanceof TypeError ? `Cannot start: ${error.message}` : error);
+    // Configuration errors (a bad PORT, a corrupt users file, a port in use) get a message for the
+    // person starting the server; anything else is printed whole.
+    const problem = startupProblem(error);
+    console.error(problem === null ? error : `Cannot start: ${problem}`);
     process.exit(1);
   });
+}
+
+/** What to tell the person starting the server, or null for an error that needs its stack. */
+export function startupProblem(error: unknown): string | null {
+  if (error instanceof TypeError) return error.message;
+  const { code, address, port } = (error ?? {}) as { code?: unknown; address?: unknown; port?: unknown };
+  const where = `${String(address)}:${String(port)}`;
+  const choose = "choose another port with PORT (0 picks a free one; step 09 also listens on LOCAL_PROVIDER_PORT, " +
+    "default PORT + 1)";
+  if (code === "EADDRINUSE") return `${where} is already in use by another program; ${choose}`;
+  if (code === "EACCES") return `no permission to listen on ${where} (ports below 1024 need privileges); ${choose}`;
+  if (code === "EADDRNOTAVAIL") return `HOST ${String(address)} is not an address of this machine`;
+  return null;
 }

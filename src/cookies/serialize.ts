@@ -179,8 +179,10 @@ function encodeValue(encode: (value: string) => string, value: string): string {
 function formatExpires(expires: Date, now: () => number): string {
   const time = expires instanceof Date ? expires.getTime() : Number.NaN;
   const text = Number.isNaN(time) ? "" : expires.toUTCString();
-  if (!imfFixdateRegExp.test(text)) {
-    throw invalid("expires", "must be a valid Date with a four-digit year (RFC 6265 §4.1.2.1)");
+  // Browsers parse dates by RFC 6265 §5.1.1: years 0–69 and 70–99 become 20xx and 19xx, and a year
+  // before 1601 fails the date, so the cookie would outlive the date meant to delete it.
+  if (!imfFixdateRegExp.test(text) || expires.getUTCFullYear() < 1601) {
+    throw invalid("expires", "must be a valid Date from year 1601 on (RFC 6265 §5.1.1)");
   }
   // Rejected rather than capped: a longer lifetime is a configuration mistake the browser would hide.
   if (time > now() + maxLifetimeSeconds * 1000) {

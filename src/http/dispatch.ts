@@ -37,6 +37,12 @@ export async function dispatch<C>(
   }
 }
 
+/** The query of a request-target: everything after the first "?" (a "?" inside the query is data). */
+export function requestQuery(url: string | undefined): URLSearchParams {
+  const start = url?.indexOf("?") ?? -1;
+  return new URLSearchParams(start === -1 ? "" : url!.slice(start + 1));
+}
+
 /** The still-encoded pathname of a request-target, without query or fragment; null if there is none. */
 export function requestPath(url: string | undefined): string | null {
   if (url === undefined) return null;

@@ -4,7 +4,9 @@
 // the baseline security headers; HEAD requests get the same headers and no body (node:http drops it).
 // Pitfall: a helper that calls setHeader("Set-Cookie"/"Cache-Control") would silently replace the
 // session cookie or the `no-store` the session manager already put on `res` (R09). Here Set-Cookie
-// headers are appended and an existing Cache-Control is kept.
+// headers are appended and an existing Cache-Control is kept. And an answer given before the request's
+// body was read (a 403, 404, 405) closes the connection: node:http would otherwise read and discard
+// the whole body to reuse it, however large the client makes it.
 // Bad input: a wrong status or a Location with control characters is a programmer error: TypeError.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { prefersJson } from "./accept.ts";
@@ -32,6 +34,7 @@ export function sendJson(res: ServerResponse, status: number, value: unknown, he
 
 export function sendNoContent(res: ServerResponse, headers?: ResponseHeaders): void {
   applyHeaders(res, headers);
+  closeIfBodyUnread(res);
   // A 204 has no body, so no Content-Type or Content-Length (RFC 9110 §8.6, §15.3.5).
   res.writeHead(204, missingSecurityHeaders(res));
   res.end();
@@ -87,6 +90,7 @@ function send(res: ServerResponse, status: number, contentType: string, body: st
     throw new TypeError(`response "status" is invalid: must be an integer from 200 to 599 with a body (not 204 or 304)`);
   }
   applyHeaders(res, headers);
+  closeIfBodyUnread(res);
   // Everything this response adds goes out in one writeHead(): headers already on `res` (the session's
   // Set-Cookie and no-store, the route's own policies) are kept, and the body's own type and exact byte
   // length win over any earlier value. Without earlier headers, node:http writes this object as is,
@@ -96,6 +100,17 @@ function send(res: ServerResponse, status: number, contentType: string, body: st
   head["Content-Length"] = Buffer.byteLength(body);
   res.writeHead(status, head);
   res.end(body);
+}
+
+// A body announced and not (fully) read: close the connection after this response, as readBody's 413
+// does, so the rest is never read. A body read to its end, or none, keeps the connection alive.
+function closeIfBodyUnread(res: ServerResponse): void {
+  const req = res.req as IncomingMessage | undefined; // undefined for a response made without a request
+  if (req === undefined || req.readableEnded) return;
+  const { headers } = req;
+  if (headers["transfer-encoding"] !== undefined || Number(headers["content-length"]) > 0) {
+    res.setHeader("Connection", "close");
+  }
 }
 
 function applyHeaders(res: ServerResponse, headers: ResponseHeaders | undefined): void {

@@ -37,6 +37,20 @@ export function missingSecurityHeaders(res: ServerResponse): Record<string, stri
   return missing;
 }
 
+// RFC 6797: for a year, the browser goes to this host over HTTPS only, so a later visit typed as
+// http:// can't be intercepted and stripped of TLS (and of the Secure session cookie) on the way.
+// No includeSubDomains or preload: both bind every subdomain, a decision for the site's owner.
+const strictTransportSecurity = "max-age=31536000";
+
+/**
+ * Strict-Transport-Security on a response to an HTTPS request (decided from the socket or a trusted
+ * proxy's header). Never over plain HTTP: browsers ignore it there (RFC 6797 §8.1), and a proxy
+ * could cache it for an http:// URL.
+ */
+export function setStrictTransportSecurity(res: ServerResponse, isHttps: boolean): void {
+  if (isHttps) res.setHeader("Strict-Transport-Security", strictTransportSecurity);
+}
+
 /** Sets the baseline headers `res` doesn't carry yet (for responses not sent through respond.ts). */
 export function setSecurityHeaders(res: ServerResponse): void {
   for (const [name, value] of Object.entries(missingSecurityHeaders(res))) res.setHeader(name, value);

@@ -3,9 +3,11 @@
 // Order, each check its own error code: duplicated parameters (RFC 6749 §3.1) → a pending sign-in
 // exists → `state` present, equal (constant time) and younger than 10 minutes (RFC 6749 §10.12,
 // RFC 9700 §4.7) → `iss` equal to the expected issuer (RFC 9207 §2.4; mix-up defence) → `error=`
-// (RFC 6749 §4.1.2.1) → `code` present. State is checked before `error=`, so a forged error cannot
-// knock a user out of someone else's sign-in. The caller deletes `pending` from the session first,
-// so a state is good for one callback only (R22).
+// (RFC 6749 §4.1.2.1) → `code` present. State is checked before `error=`, so only a response that
+// carries the state is believed: a forged `error=access_denied` is a state mismatch, never "you
+// declined". The caller deletes `pending` from the session first, so a state is good for one callback
+// only (R22); the price: any callback, even a forged one another page makes the browser open, ends
+// the sign-in in progress (it cannot finish or alter it), and the user has to start it again.
 // Returns { ok: true, value: { code, pending } } or { ok: false, error: OAuthCallbackError }; never throws.
 import { timingSafeEqual } from "node:crypto";
 import type { PendingAuthorization } from "./authorization-request.ts";

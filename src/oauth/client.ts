@@ -33,7 +33,7 @@ export interface OAuthClient {
   startSignIn(): AuthorizationRequest;
   /** `pending` must already be deleted from the session (single use), whatever the outcome. */
   finishSignIn(query: URLSearchParams, pending: PendingAuthorization | null | undefined): Promise<OAuthResult<SignedIn>>;
-  /** Call inside the session lock; save `tokens` when `refreshed`. invalid_grant: sign the user out. */
+  /** Call inside the session lock; save `tokens` when `refreshed`. Refused (OAuthTokenError): sign out; down: don't. */
   refreshIfNeeded(tokens: OAuthTokens): Promise<OAuthResult<{ tokens: OAuthTokens; refreshed: boolean }>>;
   /** Revoke at the provider; destroy the local session afterwards whatever this returns. */
   signOut(tokens: OAuthTokens | null | undefined): Promise<OAuthResult<{ revoked: boolean }>>;

@@ -2,7 +2,8 @@
 // - OAuthCallbackError: the redirect back from the provider is not one we may accept (RFC 6749 §4.1.2,
 //   §10.12; RFC 9207): a 400 page.
 // - OAuthTokenError: the provider answered and said no (RFC 6749 §5.2 `error`, or ArcGIS's `error` object).
-// - OAuthProtocolError: the provider is down, slow, or answered something that is not OAuth: a 502/504.
+// - OAuthProtocolError: the provider is down, slow, failing (HTTP 5xx, `temporarily_unavailable`), or
+//   answered something that is not OAuth: a 502/504. Never a reason to sign anyone out.
 // Pitfall prevented: messages never contain a token, code or secret; `publicMessage` is fixed text that
 // is safe to show; the provider's own `error_description` is kept apart (it is untrusted text).
 // These are returned inside an `OAuthResult`, never thrown to the top.
@@ -66,7 +67,8 @@ export class OAuthTokenError extends OAuthError {
 export type OAuthProtocolErrorCode =
   | "timeout" // no complete answer within the timeout
   | "unreachable" // connection refused, DNS failure, TLS error, redirect refused
-  | "http_status" // an unexpected HTTP status without an OAuth error body
+  | "http_status" // a 5xx (whatever the body), or another unexpected status without an OAuth error body
+  | "provider_failure" // an error body that reports the provider's own failure, not a refusal (token-response.ts)
   | "not_json"
   | "response_too_large"
   | "malformed_response"; // JSON, but not the shape the spec requires

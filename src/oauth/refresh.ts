@@ -6,7 +6,9 @@
 // Pitfall prevented: two concurrent requests refreshing with the same token trip reuse detection
 // and sign the user out; call this inside the session's per-ID lock (SessionManager.withSession)
 // and save the result before the lock is released.
-// Returns OAuthResult; `invalid_grant` (OAuthTokenError) means the grant is gone: sign the user out.
+// Returns OAuthResult. OAuthTokenError: refused; `invalid_grant` means the grant is gone, any other
+// code may leave it alive (revoke it, then sign the user out). OAuthProtocolError: the provider is
+// down, slow or failing (a 5xx): keep the user signed in and try again later.
 import { OAuthTokenError, type OAuthResult } from "./errors.ts";
 import { sendOAuthRequest, type HttpClientOptions } from "./http-client.ts";
 import type { OAuthProvider } from "./providers.ts";

@@ -1,7 +1,10 @@
 // Strict parsing of what the provider's endpoints answer (RFC 6749 §5.1 success, §5.2 error).
 // `readProviderJson` turns any answer into a JSON object or a typed error: an RFC 6749 §5.2 `error`
 // string, or ArcGIS's `{"error": {"code", "message"}}` object, which ArcGIS may send with HTTP 200, so
-// the status alone never means success. `parseTokenResponse` then requires a usable access token:
+// the status alone never means success. A provider failing (HTTP 5xx whatever its body, `server_error`
+// or `temporarily_unavailable`, ArcGIS's code 500 or more) has refused nothing: that is an
+// OAuthProtocolError (502), so an outage never reads as "this grant is gone, sign the user out".
+// `parseTokenResponse` then requires a usable access token:
 // printable, Bearer (RFC 6749 §7.1; ArcGIS omits token_type), `expires_in` a number of seconds (at
 // most 10 years is believed), and keeps the ArcGIS extras `refresh_token_expires_in` and `username`.
 // Pitfall prevented: trusting a 200 blindly (ArcGIS errors), or storing `undefined` as a token.
@@ -26,8 +29,15 @@ export interface OAuthTokens {
 // CR/LF or a megabyte of junk from a broken provider must not get that far.
 const tokenRegExp = /^[\x21-\x7e]{1,8192}$/;
 
+// RFC 6749 §4.1.2.1 defines these two for the authorization endpoint; a token or revocation endpoint
+// that sends them is saying the same: it failed, try again later.
+const providerFailureCodes = new Set(["server_error", "temporarily_unavailable"]);
+
 export function readProviderJson(response: HttpResponseText, endpoint: string): OAuthResult<Record<string, unknown>> {
   const ok2xx = response.status >= 200 && response.status < 300;
+  // A 5xx is the provider failing, even with an OAuth error body (503 {"error":"temporarily_unavailable"},
+  // RFC 7009 §2.2.1's 503): RFC 6749 §5.2 refusals come with 400 or 401.
+  if (response.status >= 500) return fail(new OAuthProtocolError("http_status", `${endpoint} answered HTTP ${response.status}`));
   let body: unknown;
   try {
     body = JSON.parse(response.text);
@@ -40,16 +50,24 @@ export function readProviderJson(response: HttpResponseText, endpoint: string): 
   }
   const record = body as Record<string, unknown>;
   const error = record.error;
+  let refusal: { code: string; description: string | null; failed: boolean } | null = null;
   if (typeof error === "string") {
-    return fail(new OAuthTokenError(endpoint, cleanProviderText(error) ?? "unknown", cleanProviderText(record.error_description)));
-  }
-  if (typeof error === "object" && error !== null) {
-    // ArcGIS: {"error": {"code": 400, "error": "invalid_request", "message": "...", "details": []}}
+    const code = cleanProviderText(error) ?? "unknown";
+    refusal = { code, description: cleanProviderText(record.error_description), failed: providerFailureCodes.has(code) };
+  } else if (typeof error === "object" && error !== null) {
+    // ArcGIS: {"error": {"code": 400, "error": "invalid_request", "message": "...", "details": []}}; its
+    // `code` is an HTTP status, and 500 or more is the portal failing (sent with HTTP 200 all the same).
     const arcgis = error as Record<string, unknown>;
     const code = typeof arcgis.error === "string" ? arcgis.error : typeof arcgis.code === "number" ? String(arcgis.code) : "unknown";
+    const cleanCode = cleanProviderText(code) ?? "unknown";
     const description = cleanProviderText(arcgis.error_description) ?? cleanProviderText(arcgis.message);
-    return fail(new OAuthTokenError(endpoint, cleanProviderText(code) ?? "unknown", description));
+    const failed = (typeof arcgis.code === "number" && arcgis.code >= 500) || providerFailureCodes.has(cleanCode);
+    refusal = { code: cleanCode, description, failed };
   }
+  if (refusal?.failed) {
+    return fail(new OAuthProtocolError("provider_failure", `${endpoint} reported a failure of its own: ${refusal.code}`));
+  }
+  if (refusal) return fail(new OAuthTokenError(endpoint, refusal.code, refusal.description));
   if (!ok2xx) return fail(new OAuthProtocolError("http_status", `${endpoint} answered HTTP ${response.status}`));
   return { ok: true, value: record };
 }

@@ -27,6 +27,8 @@ export interface SessionManagerOptions {
   cookie?: { path?: string; domain?: string; sameSite?: "Strict" | "Lax" | "None"; persistent?: boolean };
   /** Idle timeout (sliding); express-session's `cookie.maxAge` + `rolling`. Default 30 minutes. */
   idleTimeoutSeconds?: number;
+  /** Idle timeout while no user is signed in (pre-sessions, sign-ins in progress). Default: idleTimeoutSeconds. */
+  anonymousIdleTimeoutSeconds?: number;
   /** Hard limit from creation, never extended. express-session has none. Default 8 hours. */
   absoluteTimeoutSeconds?: number;
   /** lastSeen is written at most this often (express-session touches on every request). Default 60. */
@@ -79,8 +81,10 @@ export function createSessionManager<D extends SessionData = SessionData>(option
   if (typeof store !== "object" || store === null || methods.some((method) => typeof store[method] !== "function")) {
     throw new TypeError(`session "store" is invalid: must implement SessionStore (get, set, destroy, touch, destroyByUser)`);
   }
+  const idleTimeoutSeconds = options.idleTimeoutSeconds ?? 30 * 60; // OWASP: 15–30 minutes for most apps
   const timeouts = sessionTimeouts({
-    idleTimeoutSeconds: options.idleTimeoutSeconds ?? 30 * 60, // OWASP: 15–30 minutes for most apps
+    idleTimeoutSeconds,
+    anonymousIdleTimeoutSeconds: options.anonymousIdleTimeoutSeconds ?? idleTimeoutSeconds,
     absoluteTimeoutSeconds: options.absoluteTimeoutSeconds ?? 8 * 3600, // one working day
     touchIntervalSeconds: options.touchIntervalSeconds ?? 60, // ≤ 1 write a minute per active session
   });
@@ -184,7 +188,7 @@ export function createSessionManager<D extends SessionData = SessionData>(option
     const touch = isTouchDue(loaded, nowMs, timeouts);
     if (!changed && !touch) return null; // the common case: nothing to write, no Set-Cookie
     const lastSeenMs = touch ? nowMs : loaded.lastSeenMs;
-    const record = toRecord(session, lastSeenMs, touch ? expiryOf(loaded.createdAtMs, nowMs, timeouts) : loaded.expiresAtMs);
+    const record = toRecord(session, lastSeenMs, touch ? expiryOf(loaded.createdAtMs, nowMs, timeouts, session.userId) : loaded.expiresAtMs);
     if (changed) await store.set(loadedKey, record);
     else await store.touch(loadedKey, record);
     // Sliding renewal for the browser too: a new Max-Age whenever lastSeen moved.
@@ -194,7 +198,7 @@ export function createSessionManager<D extends SessionData = SessionData>(option
 
   async function save(req: IncomingMessage, res: ServerResponse, session: LiveSession<D>, nowMs: number): Promise<string> {
     const storeKey = storeKeyOf(session.id);
-    const record = toRecord(session, nowMs, expiryOf(session.createdAtMs, nowMs, timeouts));
+    const record = toRecord(session, nowMs, expiryOf(session.createdAtMs, nowMs, timeouts, session.userId));
     await store.set(storeKey, record);
     cookie.write(req, res, session.id, secondsUntil(record.expiresAtMs, nowMs));
     return storeKey;

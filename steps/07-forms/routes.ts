@@ -15,7 +15,7 @@ import { checkNewPassword, hashPassword } from "../../src/crypto/password.ts";
 import { createCsrfToken } from "../../src/csrf/csrf-token.ts";
 import { csrfTokenOf, type FormContext, type FormHandler, type PageReply } from "../../src/csrf/form-handler.ts";
 import { clientAddress } from "../../src/http/client-address.ts";
-import type { RouteHandler } from "../../src/http/dispatch.ts";
+import { requestQuery, type RouteHandler } from "../../src/http/dispatch.ts";
 import type { SafeHtml } from "../../src/http/html.ts";
 import type { Router } from "../../src/http/router.ts";
 import { serveStaticFile } from "../../src/http/static-file.ts";
@@ -103,7 +103,7 @@ export function addAccountRoutes<D extends AccountSessionData>(router: Router<Ro
       return { redirect: "/" };
     }))
     .add("GET", "/login", handle(({ req, session }) => {
-      const returnTo = safeReturnTo(new URLSearchParams(req.url?.split("?")[1]).get("returnTo"));
+      const returnTo = safeReturnTo(requestQuery(req.url).get("returnTo"));
       return { status: 200, page: showLoginPage({ csrfToken: csrfTokenOf(session), returnTo, notice: takeNotice(session) }) };
     }))
     .add("POST", "/login", handle(async ({ req, session, form }) => {

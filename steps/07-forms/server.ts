@@ -17,6 +17,7 @@ import { withErrorBoundary } from "../../src/http/error-boundary.ts";
 import { requestIsHttps, requestOrigin } from "../../src/http/request-origin.ts";
 import { sendText } from "../../src/http/respond.ts";
 import { Router } from "../../src/http/router.ts";
+import { setStrictTransportSecurity } from "../../src/http/security-headers.ts";
 import type { FileStore } from "../../src/session/file-store.ts";
 import { createSealedFileSessions } from "../../src/session/sealed-file-sessions.ts";
 import { UserStore } from "../../src/users/user-store.ts";
@@ -60,6 +61,7 @@ export async function createServer(options: StepOptions): Promise<Server> {
  */
 export function createFormServer(router: Router<RouteHandler<void>>, options: { trustProxy: boolean; store: FileStore }): Server {
   async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    setStrictTransportSecurity(res, requestIsHttps(req, { trustProxy: options.trustProxy })); // HTTPS only from now on
     const origin = checkRequestOrigin(req, { appOrigin: requestOrigin(req, { trustProxy: options.trustProxy }) });
     if (!origin.ok) return sendText(res, 403, forbiddenMessage);
     await dispatch(router, req, res, undefined);

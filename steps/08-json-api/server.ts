@@ -22,6 +22,7 @@ import { sendJsonError, withJsonErrors } from "../../src/http/json-errors.ts";
 import { requestIsHttps, requestOrigin } from "../../src/http/request-origin.ts";
 import { sendJson, sendNoContent, sendText } from "../../src/http/respond.ts";
 import { Router } from "../../src/http/router.ts";
+import { setStrictTransportSecurity } from "../../src/http/security-headers.ts";
 import { createSessionManager } from "../../src/session/manager.ts";
 import { MemoryStore } from "../../src/session/memory-store.ts";
 import { UserStore } from "../../src/users/user-store.ts";
@@ -108,6 +109,7 @@ export async function createServer(options: StepOptions): Promise<Server> {
     });
 
   async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    setStrictTransportSecurity(res, requestIsHttps(req, { trustProxy })); // HTTPS only from now on
     // CORS: preflights from allowed origins are answered here; their other requests get the headers.
     if (applyCors(cors, req, res)) return;
     // CORS decides who may read answers; this refuses writes other sites start (R18): 403.

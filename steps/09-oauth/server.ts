@@ -32,6 +32,7 @@ import { callbackPath, type OAuthStepOptions, ownUrl, readSettings, startWithLoc
 
 // Config: the tutorial's session lifetime, and what marks a provider sign-in.
 const sessionLifetimeSeconds = 30 * 24 * 60 * 60; // The tutorial's 30 days: one sign-in a month.
+const anonymousIdleTimeoutSeconds = 30 * 60; // Step 07's: a visitor's form or sign-in in progress, not a month's file.
 const reservedPrefix = "oauth:"; // User IDs of provider sign-ins start with it; no password account may.
 const noReferrer = { "Referrer-Policy": "no-referrer" }; // The callback URL holds a code: never pass it on.
 
@@ -59,10 +60,10 @@ export async function createServer(options: OAuthStepOptions): Promise<Server> {
   const trustProxy = readTrustProxySetting(config.TRUST_PROXY);
   const now = options.now ?? Date.now;
 
-  // Building blocks: step 04's sealed session files, here lasting 30 days, idle or not.
+  // Building blocks: step 04's sealed session files, lasting 30 days, idle or not, once signed in.
   const { store, sessions } = createSealedFileSessions<SessionData>({
     dataDir: options.dataDir, settings: config, now: options.now, log: options.log,
-    idleTimeoutSeconds: sessionLifetimeSeconds, absoluteTimeoutSeconds: sessionLifetimeSeconds,
+    idleTimeoutSeconds: sessionLifetimeSeconds, absoluteTimeoutSeconds: sessionLifetimeSeconds, anonymousIdleTimeoutSeconds,
     isSecureRequest: (req) => requestIsHttps(req, { trustProxy }), // HTTPS: `__Host-sid`, Secure (R03)
   });
   // The accounts, in one JSON file written atomically. A damaged file stops start-up right here.
@@ -91,8 +92,11 @@ export async function createServer(options: OAuthStepOptions): Promise<Server> {
     const fresh = await oauth().refreshIfNeeded(signedIn.tokens);
     if (!fresh.ok) {
       options.log?.(`Refreshing the access token failed: ${fresh.error.message}`);
-      // Down or slow (502/504): still signed in, try again later. Refused: the grant is gone, so is this sign-in.
+      // Down, slow or failing (502/504, a 5xx): still signed in, try again later.
       if (!(fresh.error instanceof OAuthTokenError)) return { status: fresh.error.httpStatus, page: signInFailedPage(fresh.error.publicMessage) };
+      // Refused: this sign-in is over. After invalid_grant the grant is gone (RFC 6749 §5.2); after any other
+      // refusal (invalid_client, an ArcGIS code) the refresh token may still work: revoke it first (R25).
+      if (fresh.error.code !== "invalid_grant") await revokeGrant(session);
       session.regenerate();
       session.userId = null;
       session.data = { csrfToken: createCsrfToken(), notice: `Your sign-in with ${signedIn.providerName} has ended. Please sign in again.` };

@@ -163,18 +163,25 @@ describe("serializeCookie", () => {
       assert.ok(serializeCookie("a", "1", { expires: new Date(Date.now() + 399 * dayMs) }).includes("Expires="));
     });
 
-    const message = 'cookie "expires" is invalid: must be a valid Date with a four-digit year (RFC 6265 §4.1.2.1)';
+    const message = 'cookie "expires" is invalid: must be a valid Date from year 1601 on (RFC 6265 §5.1.1)';
     const rejected: Array<[string, unknown]> = [
       ["an invalid Date", new Date("not a date")],
       ["a number", 1_700_000_000_000],
       ["a string", "Thu, 01 Jan 1970 00:00:00 GMT; Domain=evil.example"],
       ["a date before year 0", new Date(-8.64e15)],
+      // A browser reads year 0050 as 2050: a cookie meant to be deleted would persist.
+      ["year 50", new Date(new Date(0).setUTCFullYear(50))],
+      ["year 1600", new Date(new Date(0).setUTCFullYear(1600))],
     ];
     for (const [label, expires] of rejected) {
       it(`rejects ${label}`, () => {
         assertRejected(() => serializeCookie("a", "1", { expires: expires as Date, now }), message);
       });
     }
+    it("accepts 1601, the first year every browser reads as written", () => {
+      assert.equal(serializeCookie("a", "", { expires: new Date(new Date(0).setUTCFullYear(1601)), now }),
+        "a=; Expires=Mon, 01 Jan 1601 00:00:00 GMT");
+    });
   });
 
   describe("R10: rejects every name that is not a token", () => {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { createDecipheriv } from "node:crypto";
+import crypto, { createDecipheriv } from "node:crypto";
+import { syncBuiltinESMExports } from "node:module";
 import { describe, it } from "node:test";
 import { deriveKey } from "../../src/crypto/keys.ts";
 import { createSealer } from "../../src/crypto/seal.ts";
@@ -15,6 +16,22 @@ describe("createSealer", () => {
       const sealed = sealer.seal(plaintext);
       assert.match(sealed, sealedRegExp);
       assert.equal(sealer.unseal(sealed), plaintext);
+    }
+  });
+
+  it("derives its keys once, at creation: 2,000 seal/unseal pairs run no key derivation", (t) => {
+    // Counted from outside: deriveKey (keys.ts) calls node:crypto's hkdfSync, wrapped here. The
+    // wrapper must also reach keys.ts's ESM named import, hence syncBuiltinESMExports() on both ends.
+    const hkdf = t.mock.method(crypto, "hkdfSync");
+    syncBuiltinESMExports();
+    try {
+      const sealer = createSealer([secretA, secretB]);
+      assert.equal(hkdf.mock.callCount(), 2); // one key per secret
+      for (let i = 0; i < 2000; i += 1) assert.equal(sealer.unseal(sealer.seal(`message ${i}`)), `message ${i}`);
+      assert.equal(hkdf.mock.callCount(), 2);
+    } finally {
+      t.mock.restoreAll();
+      syncBuiltinESMExports();
     }
   });
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { dispatch, requestPath, type RouteHandler } from "../../src/http/dispatch.ts";
+import { dispatch, requestPath, requestQuery, type RouteHandler } from "../../src/http/dispatch.ts";
 import { withErrorBoundary } from "../../src/http/error-boundary.ts";
 import { sendText } from "../../src/http/respond.ts";
 import { Router } from "../../src/http/router.ts";
@@ -77,6 +77,17 @@ describe("dispatch over HTTP", () => {
   it("lets the error boundary turn a handler's rejection into a 500", async () => {
     const response = await fetch(`${server.url}/fail`);
     assert.equal(response.status, 500);
+  });
+});
+
+describe("requestQuery", () => {
+  it("reads everything after the first \"?\", so a \"?\" inside a value is kept", () => {
+    assert.equal(requestQuery("/login?returnTo=/password?from=menu&x=1").get("returnTo"), "/password?from=menu");
+    assert.equal(requestQuery("/login?returnTo=/password?from=menu&x=1").get("x"), "1");
+  });
+  it("is empty without a query or a URL", () => {
+    assert.equal(requestQuery("/login").toString(), "");
+    assert.equal(requestQuery(undefined).toString(), "");
   });
 });
 

@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { IncomingMessage, ServerResponse } from "node:http";
 import { Socket } from "node:net";
 import { after, before, describe, it } from "node:test";
+import net from "node:net";
+import { readBody } from "../../src/http/body.ts";
 import { html } from "../../src/http/html.ts";
 import { redirect, sendError, sendHtml, sendJson, sendNoContent, sendText } from "../../src/http/respond.ts";
 import { htmlContentSecurityPolicy } from "../../src/http/security-headers.ts";
@@ -26,6 +28,11 @@ const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void
     sendHtml(res, 200, html`<p>x</p>`);
   },
   "/error": (req, res) => sendError(req, res, 409, "That name is taken"),
+  "/refuse": (_req, res) => sendText(res, 403, "Forbidden"), // answers without reading the body
+  "/refuse-empty": (_req, res) => sendNoContent(res),
+  "/read-then-answer": (req, res) => {
+    readBody(req, { maxBytes: 1024 }).then((body) => sendText(res, 200, `read ${body.length} bytes`));
+  },
 };
 
 describe("respond helpers over HTTP", () => {
@@ -122,6 +129,64 @@ describe("respond helpers over HTTP", () => {
     assert.equal(json.status, 409);
     assert.equal(json.headers.get("content-type"), "application/json");
     assert.deepEqual(await json.json(), { error: "That name is taken" });
+  });
+});
+
+describe("respond helpers and a request body nobody read", () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startServer((req, res) => routes[req.url ?? ""]?.(req, res));
+  });
+  after(() => server.close());
+
+  const kib64 = Buffer.alloc(64 * 1024, "a");
+  const uploads = {
+    "Content-Length": { framing: "Content-Length: 10000000\r\n", firstBytes: kib64 }, // 10 MB announced
+    chunked: { framing: "Transfer-Encoding: chunked\r\n", firstBytes: Buffer.concat([Buffer.from("10000\r\n"), kib64, Buffer.from("\r\n")]) },
+  };
+
+  // Starts an upload, sends its first 64 KiB and no more; resolves with the response head once it
+  // arrives, and a promise of the server closing the connection.
+  function refusedUpload(path: string, upload: { framing: string; firstBytes: Buffer }): Promise<{ head: string; closedByServer: Promise<void> }> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(server.port, "127.0.0.1");
+      let received = "";
+      const closedByServer = new Promise<void>((closed) => socket.once("close", () => closed()));
+      socket.on("error", () => {}); // a reset after the answer is fine: we only need the answer
+      socket.on("data", (chunk: Buffer) => {
+        received += chunk.toString("latin1");
+        const end = received.indexOf("\r\n\r\n");
+        if (end !== -1) resolve({ head: received.slice(0, end), closedByServer });
+      });
+      socket.once("close", () => reject(new Error(`closed before answering: ${JSON.stringify(received)}`)));
+      socket.write(`POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n${upload.framing}\r\n`);
+      socket.write(upload.firstBytes);
+    });
+  }
+
+  for (const [label, upload] of Object.entries(uploads)) {
+    it(`closes the connection after answering before the body was read (${label}), so the rest is never read`, async () => {
+      const { head, closedByServer } = await refusedUpload("/refuse", upload);
+      assert.match(head, /^HTTP\/1\.1 403/);
+      assert.match(head, /\r\nConnection: close/i);
+      await closedByServer;
+    });
+  }
+
+  it("does the same for a 204", async () => {
+    const { head, closedByServer } = await refusedUpload("/refuse-empty", uploads["Content-Length"]);
+    assert.match(head, /^HTTP\/1\.1 204/);
+    assert.match(head, /\r\nConnection: close/i);
+    await closedByServer;
+  });
+
+  it("keeps the connection alive without a body, and after a body read to its end", async () => {
+    const get = await fetch(`${server.url}/refuse`);
+    assert.equal(get.headers.get("connection"), "keep-alive");
+    await get.text();
+    const post = await fetch(`${server.url}/read-then-answer`, { method: "POST", body: "0123456789" });
+    assert.equal(await post.text(), "read 10 bytes");
+    assert.equal(post.headers.get("connection"), "keep-alive");
   });
 });
 

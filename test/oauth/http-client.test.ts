@@ -95,13 +95,22 @@ describe("sendOAuthRequest", () => {
   });
 
   it("refuses to follow a redirect (it would resend the code and secret elsewhere)", async () => {
+    const stolen: string[] = []; // what reached the redirect's target: must stay empty
     await withServer(
-      (_req, res) => res.writeHead(307, { location: "http://127.0.0.1:1/steal" }).end(),
-      async (baseUrl) => {
-        const result = await sendOAuthRequest(post(`${baseUrl}/token`));
-        assert.ok(!result.ok);
-        assert.equal(result.error.code, "unreachable");
+      (req, res) => {
+        stolen.push(`${req.method} ${req.url}`);
+        res.end("{}");
       },
+      (elsewhere) =>
+        withServer(
+          (_req, res) => res.writeHead(307, { location: `${elsewhere}/steal` }).end(),
+          async (baseUrl) => {
+            const result = await sendOAuthRequest(post(`${baseUrl}/token`));
+            assert.ok(!result.ok);
+            assert.equal(result.error.code, "unreachable");
+            assert.deepEqual(stolen, []);
+          },
+        ),
     );
   });
 

@@ -66,6 +66,36 @@ describe("parseTokenResponse", () => {
     assert.doesNotMatch(result.error.message, /[\u0085\u2028\u2029\u009b]/);
   });
 
+  // An outage must never read as "the grant is gone": the app signs users out for a refusal, not for these.
+  const providerFailures: Array<[string, number, unknown, "standard" | "arcgis", string]> = [
+    ["HTTP 503 with temporarily_unavailable", 503, { error: "temporarily_unavailable" }, "standard", "http_status"],
+    ["HTTP 500 with server_error", 500, { error: "server_error", error_description: "db down" }, "standard", "http_status"],
+    ["HTTP 503 with invalid_grant (a proxy's or a broken provider's body)", 503, { error: "invalid_grant" }, "standard", "http_status"],
+    ["ArcGIS's HTTP 500 with an error object", 500, { error: { code: 500, message: "Unable to generate token." } }, "arcgis", "http_status"],
+    ["HTTP 400 with temporarily_unavailable", 400, { error: "temporarily_unavailable" }, "standard", "provider_failure"],
+    ["HTTP 200 with server_error", 200, { error: "server_error" }, "standard", "provider_failure"],
+    ["ArcGIS's HTTP 200 with code 500", 200, { error: { code: 500, message: "Unable to generate token.", details: [] } }, "arcgis", "provider_failure"],
+    ["ArcGIS's HTTP 200 with code 503 and an error name", 200, { error: { code: 503, error: "invalid_request", message: "Busy" } }, "arcgis", "provider_failure"],
+  ];
+  for (const [name, status, body, dialect, code] of providerFailures) {
+    it(`treats ${name} as the provider failing (OAuthProtocolError ${code}, 502), not as a refusal`, () => {
+      const result = parseTokenResponse(answer(status, body), { dialect, now });
+      assert.ok(!result.ok);
+      assert.ok(result.error instanceof OAuthProtocolError, result.error.name);
+      assert.equal(result.error.code, code);
+      assert.equal(result.error.httpStatus, 502);
+      assert.equal(result.error.publicMessage, "The sign-in provider is not answering correctly right now. Please try again later.");
+    });
+  }
+
+  it("still treats ArcGIS's HTTP 200 with a code below 500 as a refusal", () => {
+    for (const code of [400, 498, 499]) {
+      const result = parseTokenResponse(answer(200, { error: { code, message: "Invalid token." } }), { dialect: "arcgis", now });
+      assert.ok(!result.ok && result.error instanceof OAuthTokenError, String(code));
+      assert.equal(result.error.code, String(code));
+    }
+  });
+
   const malformed: Array<[string, number, unknown, string]> = [
     ["HTML from a proxy", 200, "<html>oops</html>", "not_json"],
     ["an empty 200", 200, "", "not_json"],

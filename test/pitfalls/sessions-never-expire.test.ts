@@ -28,7 +28,7 @@ describe("pitfall: an isExpired() that forgets to return", () => {
   });
 
   it("R07: our isExpired() returns true from the expiry instant on, false just before", () => {
-    const timeouts = sessionTimeouts({ idleTimeoutSeconds: 120, absoluteTimeoutSeconds: 8 * 3600, touchIntervalSeconds: 1 });
+    const timeouts = sessionTimeouts({ idleTimeoutSeconds: 120, anonymousIdleTimeoutSeconds: 120, absoluteTimeoutSeconds: 8 * 3600, touchIntervalSeconds: 1 });
     const createdAtMs = Date.UTC(2025, 0, 1);
     const record: SessionRecord = { data: {}, userId: "user1", createdAtMs, lastSeenMs: createdAtMs, expiresAtMs: createdAtMs + lifetimeMs };
     assert.equal(isExpired(record, createdAtMs + lifetimeMs - 1, timeouts), false);

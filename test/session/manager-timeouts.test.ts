@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { storeKeyOf } from "../../src/session/manager.ts";
-import { countView, CookieJar, harness, visit } from "./manager-helpers.ts";
+import { createSessionManager, storeKeyOf } from "../../src/session/manager.ts";
+import type { SessionRecord, SessionStore } from "../../src/session/store.ts";
+import { createClock } from "../helpers/clock.ts";
+import { countView, CookieJar, harness, secret, visit } from "./manager-helpers.ts";
 
 const second = 1000;
 const minute = 60 * second;
@@ -29,6 +31,37 @@ describe("session manager: idle timeout (R07)", () => {
     const { result } = await visit(sessions, late, (session) => ({ isNew: session.isNew, views: countView(session) }));
     assert.deepEqual(result, { isNew: true, views: 1 });
     assert.equal(await memory.get(lateKey), null);
+  });
+
+  it("R07: enforces the timeouts itself, with a store that never expires anything (and deletes what it finds expired)", async () => {
+    // MemoryStore and FileStore hide expired records on their own; a custom store may not.
+    const records = new Map<string, SessionRecord>();
+    const forever: SessionStore = {
+      get: async (key) => records.get(key) ?? null,
+      set: async (key, record) => void records.set(key, record),
+      touch: async (key, record) => void records.set(key, record),
+      destroy: async (key) => void records.delete(key),
+      destroyByUser: async () => 0,
+    };
+    const clock = createClock();
+    const sessions = createSessionManager({ store: forever, secrets: [secret], now: clock.now });
+    const jar = new CookieJar();
+    await visit(sessions, jar, countView);
+    const key = sessionKey(jar);
+    clock.advance(idle - 1);
+    assert.equal((await visit(sessions, jar, countView)).result, 2); // and touched: lastSeen moves
+    clock.advance(idle);
+    assert.equal((await visit(sessions, jar, (session) => session.isNew)).result, true);
+    assert.equal(records.has(key), false);
+
+    // The absolute limit too: a record whose stored expiry a buggy store pushed past it.
+    const late = new CookieJar();
+    await visit(sessions, late, countView);
+    const lateKey = sessionKey(late);
+    records.set(lateKey, { ...records.get(lateKey)!, expiresAtMs: clock.now() + 10 * absolute });
+    clock.advance(absolute);
+    assert.equal((await visit(sessions, late, (session) => session.isNew)).result, true);
+    assert.equal(records.has(lateKey), false);
   });
 
   it("R07: treats the exact expiry instant as expired", async () => {

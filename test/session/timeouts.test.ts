@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { expiryOf, isExpired, isTouchDue, secondsUntil, sessionTimeouts } from "../../src/session/timeouts.ts";
 
-const timeouts = sessionTimeouts({ idleTimeoutSeconds: 1800, absoluteTimeoutSeconds: 8 * 3600, touchIntervalSeconds: 60 });
+const timeouts = sessionTimeouts({ idleTimeoutSeconds: 1800, anonymousIdleTimeoutSeconds: 1800, absoluteTimeoutSeconds: 8 * 3600, touchIntervalSeconds: 60 });
 const t0 = Date.UTC(2025, 0, 1);
 
 function record(createdAtMs: number, lastSeenMs: number) {
-  return { data: {}, userId: null, createdAtMs, lastSeenMs, expiresAtMs: expiryOf(createdAtMs, lastSeenMs, timeouts) };
+  return { data: {}, userId: null, createdAtMs, lastSeenMs, expiresAtMs: expiryOf(createdAtMs, lastSeenMs, timeouts, null) };
 }
 
 describe("session timeouts", () => {
@@ -19,8 +19,17 @@ describe("session timeouts", () => {
 
   it("R08: sliding renewal never moves expiry past createdAt + absolute", () => {
     const lastSeen = t0 + 8 * 3600_000 - 60_000; // one minute before the absolute limit
-    assert.equal(expiryOf(t0, lastSeen, timeouts), t0 + 8 * 3600_000);
+    assert.equal(expiryOf(t0, lastSeen, timeouts, null), t0 + 8 * 3600_000);
     assert.equal(isExpired(record(t0, lastSeen), t0 + 8 * 3600_000, timeouts), true);
+  });
+
+  it("gives a session without a user the shorter anonymous idle limit, a signed-in one the long one", () => {
+    const remember = sessionTimeouts({ idleTimeoutSeconds: 30 * 86400, anonymousIdleTimeoutSeconds: 1800, absoluteTimeoutSeconds: 30 * 86400, touchIntervalSeconds: 60 });
+    assert.equal(expiryOf(t0, t0, remember, null), t0 + 1_800_000);
+    assert.equal(expiryOf(t0, t0, remember, "alice"), t0 + 30 * 86_400_000);
+    const stored = { data: {}, userId: null, createdAtMs: t0, lastSeenMs: t0, expiresAtMs: t0 + 30 * 86_400_000 };
+    assert.equal(isExpired(stored, t0 + 1_800_000, remember), true); // even if stored with the long expiry
+    assert.equal(isExpired({ ...stored, userId: "alice" }, t0 + 1_800_000, remember), false);
   });
 
   it("applies today's shorter settings to a record stored with a later expiry", () => {
@@ -45,10 +54,12 @@ describe("session timeouts", () => {
     ["a fractional absolute timeout", { absoluteTimeoutSeconds: 1.5 }, `session "absoluteTimeoutSeconds" is invalid: must be a positive whole number of seconds`],
     ["a touch interval given as a string", { touchIntervalSeconds: "60" }, `session "touchIntervalSeconds" is invalid: must be a positive whole number of seconds`],
     ["a touch interval as long as the idle timeout", { touchIntervalSeconds: 1800 }, `session "touchIntervalSeconds" is invalid: must be less than "idleTimeoutSeconds"`],
+    ["a touch interval as long as the anonymous idle timeout", { anonymousIdleTimeoutSeconds: 60 }, `session "touchIntervalSeconds" is invalid: must be less than "anonymousIdleTimeoutSeconds"`],
+    ["a zero anonymous idle timeout", { anonymousIdleTimeoutSeconds: 0 }, `session "anonymousIdleTimeoutSeconds" is invalid: must be a positive whole number of seconds`],
   ];
   for (const [name, change, message] of invalid) {
     it(`throws a TypeError at start-up for ${name}`, () => {
-      const settings = { idleTimeoutSeconds: 1800, absoluteTimeoutSeconds: 28_800, touchIntervalSeconds: 60, ...change };
+      const settings = { idleTimeoutSeconds: 1800, anonymousIdleTimeoutSeconds: 1800, absoluteTimeoutSeconds: 28_800, touchIntervalSeconds: 60, ...change };
       assert.throws(() => sessionTimeouts(settings as Parameters<typeof sessionTimeouts>[0]), { name: "TypeError", message });
     });
   }

@@ -164,6 +164,8 @@ describe("step 07: forms, hardened", () => {
       for (const [label, headers, origin] of cases) {
         const response = await submitForm(app, "/login", { username: "alice", password }, { csrf, origin, headers });
         assert.equal(response.status, 403, label);
+        // The body was never read, so the connection can't be reused: node:http would read it all.
+        assert.equal(response.headers.get("connection"), "close", label);
         assert.equal(await response.text(), forbidden);
       }
       const sameOrigin: Array<Record<string, string>> = [{ "sec-fetch-site": "same-origin" }, { referer: `${app.baseUrl}/login` }];
@@ -222,6 +224,9 @@ describe("step 07: forms, hardened", () => {
       const root = await app.fetch("/");
       assert.equal(root.headers.get("location"), "/login");
       await root.text();
+      // A hand-written link with the "?" unencoded: everything after the first "?" is the query.
+      const handWritten = await openForm(app, "/login?returnTo=/password?from=menu");
+      assert.equal(hiddenField(handWritten.html, "returnTo"), "/password?from=menu");
     });
 
     it("never redirects off-site, whatever returnTo says", async () => {
@@ -400,10 +405,24 @@ describe("step 07: cookies over HTTPS (R03)", () => {
     await ok.text();
   });
 
+  it("tells browsers to use HTTPS only (Strict-Transport-Security) on HTTPS answers, even refusals, and never over HTTP", async () => {
+    app = await startStep("07", { env: { ...env, TRUST_PROXY: "1" } });
+    const https = { "x-forwarded-proto": "https" };
+    for (const response of [await app.fetch("/login", { headers: https }), await app.fetch("/nowhere", { headers: https }),
+      await submitForm(app, "/login", { username: "x", password: "y" }, { csrf: "x", headers: https, origin: "https://evil.example" })]) {
+      assert.equal(response.headers.get("strict-transport-security"), "max-age=31536000", response.url);
+      await response.text();
+    }
+    const plain = await app.fetch("/login");
+    assert.equal(plain.headers.get("strict-transport-security"), null);
+    await plain.text();
+  });
+
   it("ignores X-Forwarded-Proto unless TRUST_PROXY is set", async () => {
     app = await startStep("07", { env });
     const response = await app.fetch("/login", { headers: { "x-forwarded-proto": "https" } });
     assert.match(response.headers.getSetCookie()[0] ?? "", /^sid=[^;]+; Max-Age=1800; Path=\/; HttpOnly; SameSite=Lax$/);
+    assert.equal(response.headers.get("strict-transport-security"), null); // not HTTPS as far as we can tell
     await response.text();
   });
 

@@ -374,7 +374,9 @@ describe("step 08: refusals that need their own server", () => {
     const response = await post(app, app, "/signin", user1, { ...https, Origin: app.baseUrl.replace("http:", "https:") });
     assert.equal(response.status, 200);
     assert.match(response.headers.getSetCookie()[0] ?? "", /^__Host-session_token=[^;]+; Max-Age=120; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
+    assert.equal(response.headers.get("strict-transport-security"), "max-age=31536000"); // HTTPS only from now on
     assert.equal((await welcome(app, https)).status, 200);
+    assert.equal((await welcome(app)).headers.get("strict-transport-security"), null); // never over HTTP
   });
 });
 

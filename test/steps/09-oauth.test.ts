@@ -42,11 +42,11 @@ async function home(browser: Browser): Promise<string> {
 }
 
 /** A refresh-token grant sent straight to the local provider, as someone holding a copy would. */
-async function refreshAtProvider(providerUrl: string, refreshToken: string): Promise<{ status: number; body: { error?: string } }> {
+async function refreshAtProvider(providerUrl: string, refreshToken: string, clientId = "local-demo-app"): Promise<{ status: number; body: { error?: string } }> {
   const response = await fetch(`${providerUrl}/token`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: refreshToken, client_id: "local-demo-app" }),
+    body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: refreshToken, client_id: clientId }),
   });
   return { status: response.status, body: (await response.json()) as { error?: string } };
 }
@@ -346,6 +346,24 @@ describe("step 09: sign in with OAuth 2.0", () => {
       assert.equal((await refreshAtProvider(providerUrl, tokens.refreshTokens[0]!)).status, 200); // not revoked
     });
 
+    it("keeps a visitor's session and a sign-in in progress 30 minutes idle, as step 07 does; only a signed-in one lasts 30 days", async () => {
+      const visitor = app.newBrowser();
+      const login = await visitor.fetch("/login");
+      await login.text();
+      assert.match(login.headers.getSetCookie().join("\n"), /; Max-Age=1800;/);
+      const { response: signInStarted } = await startSignIn(app);
+      assert.match(signInStarted.headers.getSetCookie().join("\n"), /; Max-Age=1800;/);
+      const visitorCookie = visitor.jar.get("sid");
+      clock.advance(31 * minute);
+      const again = await visitor.fetch("/login");
+      await again.text();
+      assert.notEqual(visitor.jar.get("sid"), visitorCookie); // the old one is gone: a new session
+      const { response } = await signInWithProvider(app, app);
+      assert.match(response.headers.getSetCookie().join("\n"), /; Max-Age=2592000;/);
+      clock.advance(29 * 24 * 60 * minute);
+      assert.match(await home(app), /<p>Hi alice<\/p>/);
+    });
+
     it("R06: signing out without a session is harmless", async () => {
       const response = await submitForm(app, "/sign-out", {}, { browser: app.newBrowser() });
       await response.text();
@@ -481,6 +499,8 @@ describe("step 09: sign in with OAuth 2.0", () => {
       { name: "a JSON array", status: 200, contentType: "application/json", body: "[]", expected: 502, message: notAnswering },
       { name: "HTTP 500 without a body", status: 500, contentType: "text/plain", body: "", expected: 502, message: notAnswering },
       { name: "an RFC 6749 §5.2 error", status: 400, contentType: "application/json", body: '{"error":"invalid_grant","error_description":"<script>"}', expected: 400, message: refused },
+      { name: "HTTP 503 and an OAuth error body (temporarily_unavailable)", status: 503, contentType: "application/json", body: '{"error":"temporarily_unavailable"}', expected: 502, message: notAnswering },
+      { name: "HTTP 400 and error=server_error", status: 400, contentType: "application/json", body: '{"error":"server_error"}', expected: 502, message: notAnswering },
     ];
     for (const answer of tokenAnswers) {
       it(`a token response with ${answer.name} is a ${answer.expected} page, never a crash`, async () => {
@@ -535,6 +555,107 @@ describe("step 09: sign in with OAuth 2.0", () => {
       const password = await app.fetch("/password"); // still a provider session: not sent to /login
       await password.text();
       assert.equal(password.headers.get("location"), "/");
+    });
+
+    /** Signed in through a local provider whose token endpoint answers `fail()` instead, while it is set. */
+    async function signedInWithFlakyTokenEndpoint(clock: TestClock) {
+      const local = await localProviderForTest(clock.now);
+      const recorded = recordTokens();
+      const flaky = { fail: null as (() => Response) | null };
+      app = await startOAuthStep({
+        env: customEnv({ authorize: `${local.url}/authorize`, token: `${local.url}/token`, userinfo: `${local.url}/userinfo`, revoke: `${local.url}/revoke` }),
+        now: clock.now,
+        fetch: async (url, init) => (flaky.fail && new URL(url).pathname === "/token" ? flaky.fail() : recorded.fetch(url, init)),
+      });
+      const { authorizeUrl } = await startSignIn(app);
+      const callback = await answerAtProvider(app, authorizeUrl);
+      await (await app.fetch(callbackOnApp(app, callback))).text();
+      assert.match(await home(app), /<p>Hi alice<\/p>/);
+      return { local, flaky, refreshTokens: recorded.refreshTokens };
+    }
+    const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+
+    for (const [status, error] of [[503, "temporarily_unavailable"], [500, "server_error"]] as const) {
+      it(`refresh answered HTTP ${status} {"error":"${error}"}: a 502 page, still signed in, and refreshed once the provider is back`, async () => {
+        const clock = createClock();
+        const { flaky } = await signedInWithFlakyTokenEndpoint(clock);
+        flaky.fail = () => json(status, { error });
+        clock.advance(10 * minute);
+        const response = await app!.fetch("/");
+        assert.equal(response.status, 502);
+        assert.equal(await failureMessage(response), notAnswering);
+        flaky.fail = null;
+        const page = await home(app!);
+        assert.match(page, /<p>Hi alice<\/p>/);
+        assert.match(page, /<dt>Access token refreshed<\/dt><dd>1 times<\/dd>/);
+      });
+    }
+
+    it("R25: a refresh refused with anything but invalid_grant revokes the grant first, then signs the user out", async () => {
+      const clock = createClock();
+      const { local, flaky, refreshTokens } = await signedInWithFlakyTokenEndpoint(clock);
+      flaky.fail = () => json(401, { error: "invalid_client" });
+      clock.advance(10 * minute);
+      assert.equal(await home(app!), "303 /login");
+      assert.match(app!.logs.join("\n"), /Refreshing the access token failed: the provider's token endpoint refused the request: invalid_client/);
+      // The refresh token the app gave up on no longer works at the provider.
+      assert.equal((await refreshAtProvider(local.url, refreshTokens[0]!, "test-app")).body.error, "invalid_grant");
+    });
+
+    /** A fake ArcGIS portal at <url>/sharing/rest: oauth2/token gives `tokenAnswers` in turn, always with HTTP 200. */
+    async function fakeArcgisPortal(tokenAnswers: unknown[]): Promise<{ portalUrl: string; requests: Array<{ path: string; form: URLSearchParams }> }> {
+      const requests: Array<{ path: string; form: URLSearchParams }> = [];
+      const url = await fakeProvider((req, res) => {
+        let body = "";
+        req.setEncoding("utf8").on("data", (chunk: string) => (body += chunk));
+        req.on("end", () => {
+          const path = new URL(req.url ?? "/", "http://portal.invalid").pathname;
+          requests.push({ path, form: new URLSearchParams(body) });
+          const answer = path.endsWith("/oauth2/revokeToken") ? { success: true } : tokenAnswers.shift();
+          res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answer));
+        });
+      });
+      return { portalUrl: `${url}/sharing/rest`, requests };
+    }
+    const arcgisTokens = (refreshToken: string) => ({ access_token: `at-${refreshToken}`, expires_in: 1800, username: "jsmith", ssl: true, refresh_token: refreshToken, refresh_token_expires_in: 1209600 });
+    const arcgisEnv = (portalUrl: string) => ({ PROVIDER: "arcgis", CLIENT_ID: "abc123", REDIRECT_URI: redirectUri, ARCGIS_PORTAL_URL: portalUrl });
+
+    it("ArcGIS: a token answer of HTTP 200 with error code 500 is a 502 page at the callback, not a refusal", async () => {
+      const { portalUrl } = await fakeArcgisPortal([{ error: { code: 500, message: "Unable to generate token.", details: [] } }]);
+      app = await startOAuthStep({ env: arcgisEnv(portalUrl) });
+      const response = await callbackWithCode(app);
+      assert.equal(response.status, 502);
+      assert.equal(await failureMessage(response), notAnswering);
+    });
+
+    it("ArcGIS: a refresh answered HTTP 200 with error code 500 keeps the user signed in (502), and refreshes once the portal is back", async () => {
+      const clock = createClock();
+      const { portalUrl, requests } = await fakeArcgisPortal([
+        arcgisTokens("rt-1"), { error: { code: 500, message: "Unable to generate token.", details: [] } }, arcgisTokens("rt-2"),
+      ]);
+      app = await startOAuthStep({ env: arcgisEnv(portalUrl), now: clock.now });
+      assert.equal((await callbackWithCode(app)).status, 303);
+      assert.match(await home(app), /<p>Hi jsmith<\/p>/);
+      clock.advance(30 * minute);
+      const response = await app.fetch("/");
+      assert.equal(response.status, 502);
+      assert.equal(await failureMessage(response), notAnswering);
+      const page = await home(app);
+      assert.match(page, /<p>Hi jsmith<\/p>/);
+      assert.match(page, /<dd>1 times<\/dd>/);
+      assert.deepEqual(requests.map((request) => request.form.get("grant_type")), ["authorization_code", "exchange_refresh_token", "exchange_refresh_token"]);
+    });
+
+    it("ArcGIS R25: a refresh refused with an error object revokes the refresh token (revokeToken), then signs the user out", async () => {
+      const clock = createClock();
+      const refusal = { error: { code: 400, error: "invalid_request", error_description: "Invalid refresh_token", message: "Invalid refresh_token", details: [] } };
+      const { portalUrl, requests } = await fakeArcgisPortal([arcgisTokens("rt-1"), refusal]);
+      app = await startOAuthStep({ env: arcgisEnv(portalUrl), now: clock.now });
+      assert.equal((await callbackWithCode(app)).status, 303);
+      clock.advance(30 * minute);
+      assert.equal(await home(app), "303 /login");
+      const revocations = requests.filter((request) => request.path.endsWith("/oauth2/revokeToken"));
+      assert.deepEqual(revocations.map((request) => request.form.get("auth_token")), ["rt-1"]);
     });
   });
 

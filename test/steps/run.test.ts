@@ -141,4 +141,15 @@ describe("npm run step -- <n>", () => {
     assert.equal(await child.exited, 1);
     assert.equal(child.stderr().trim(), 'Cannot start: PORT is invalid: must be a whole number from 0 to 65535, got "http"');
   });
+
+  it("says which port is taken, and how to choose another, instead of a stack trace", async () => {
+    const squatter = net.createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, "127.0.0.1", resolve));
+    after(() => squatter.close());
+    const { port } = squatter.address() as net.AddressInfo;
+    const child = runStep("01", { PORT: String(port) });
+    assert.equal(await child.exited, 1);
+    assert.equal(child.stderr().trim(), `Cannot start: 127.0.0.1:${port} is already in use by another program; ` +
+      "choose another port with PORT (0 picks a free one; step 09 also listens on LOCAL_PROVIDER_PORT, default PORT + 1)");
+  });
 });

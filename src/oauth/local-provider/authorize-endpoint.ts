@@ -1,13 +1,14 @@
 // The local provider's authorization endpoint (RFC 6749 §4.1.1–4.1.2). GET checks the request and
-// shows the approval page; POST (the page's form) approves or denies and answers 303 to the client
-// (RFC 9700 §4.12: a 307 would resend the form to the client). Requests are refused in RFC order:
-// an unknown client or a redirect_uri that is not an exact registered string gets an error page and
-// is never redirected (§4.1.2.1, RFC 9700 §4.1.3); everything else goes back as `error=` with `state`
-// and `iss` (RFC 9207). PKCE: a challenge is required (unless the client opted out), S256 only.
-// CSRF on the form (OWASP CSRF CS): `request_id` is a single-use ticket stored server-side with the
-// browser's cookie value (SameSite=Lax: a cross-site POST does not carry it), plus a Fetch Metadata /
-// Origin check. Pages are unframeable (RFC 9700 §4.16: X-Frame-Options, frame-ancestors) and no CORS
-// header is ever sent. Malformed input → 400 page or error redirect; never a throw.
+// shows the approval page (HEAD: the same answer, nothing stored); POST (the page's form) approves or
+// denies and answers 303 to the client (RFC 9700 §4.12: a 307 would resend the form to the client).
+// Requests are refused in RFC order: an unknown client or a redirect_uri that is not an exact
+// registered string gets an error page and is never redirected (§4.1.2.1, RFC 9700 §4.1.3);
+// everything else goes back as `error=` with `state` and `iss` (RFC 9207). PKCE: a challenge is
+// required (unless the client opted out), S256 only. CSRF on the form (OWASP CSRF CS): `request_id`
+// is a single-use ticket stored server-side with the browser's cookie value (SameSite=Lax: a
+// cross-site POST does not carry it), plus a Fetch Metadata / Origin check. Pages are unframeable
+// (RFC 9700 §4.16: X-Frame-Options, frame-ancestors) and no CORS header is ever sent. Malformed input
+// → 400 page or error redirect; never a throw.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parseCookies } from "../../cookies/parse.ts";
 import { serializeCookie } from "../../cookies/serialize.ts";
@@ -24,6 +25,10 @@ import type { LocalProviderContext } from "./create-local-provider.ts";
 const requestLifetimeSeconds = 10 * 60; // time to read the page and decide
 const maxPendingRequests = 10_000; // bounds memory under a flood of GET /authorize
 const browserCookieName = "local_provider_browser";
+// What randomToken(32) makes: 43 base64url characters. A cookie the browser sends back is reused only
+// in that form; anything else (forged, 4 kB long, percent-encoded) gets a new one, since writing an
+// arbitrary value back would make serializeCookie throw (RFC 6265 §6.1 size limit) or echo junk.
+const browserIdRegExp = /^[A-Za-z0-9_-]{43}$/;
 const supportedScopes = new Set(["profile"]);
 const noStore = { "Cache-Control": "no-store", "Referrer-Policy": "no-referrer" };
 
@@ -92,21 +97,20 @@ export function createAuthorizeEndpoint(context: LocalProviderContext) {
       return refuse("invalid_scope", 'only the scope "profile" is supported');
     }
 
+    const asked = { clientId: client.clientId, redirectUri, state, codeChallenge, scope: scope.join(" ") || "profile" };
+    // HEAD (RFC 9110 §9.3.2): GET's status and headers, but a safe method creates nothing (§9.2.1): no
+    // stored request and no cookie (a header made only for the content may be left out). Its page
+    // carries a throwaway request_id that no form post will find.
+    if (req.method === "HEAD") return showApproval(res, 200, randomToken(32), asked, {});
+
     const now = context.now();
     for (const [id, entry] of pending) {
       if (entry.expiresAtMs <= now || pending.size >= maxPendingRequests) pending.delete(id);
     }
-    const browser = parseCookies(req.headers.cookie)[browserCookieName] ?? randomToken(32);
+    const sent = parseCookies(req.headers.cookie)[browserCookieName];
+    const browser = sent !== undefined && browserIdRegExp.test(sent) ? sent : randomToken(32);
     const requestId = randomToken(32);
-    const approval: PendingApproval = {
-      clientId: client.clientId,
-      redirectUri,
-      state,
-      codeChallenge,
-      scope: scope.join(" ") || "profile",
-      browser,
-      expiresAtMs: now + requestLifetimeSeconds * 1000,
-    };
+    const approval: PendingApproval = { ...asked, browser, expiresAtMs: now + requestLifetimeSeconds * 1000 };
     pending.set(requestId, approval);
     const cookie = serializeCookie(browserCookieName, browser, {
       httpOnly: true,
@@ -121,7 +125,7 @@ export function createAuthorizeEndpoint(context: LocalProviderContext) {
     res: ServerResponse,
     status: number,
     requestId: string,
-    approval: PendingApproval,
+    approval: Pick<PendingApproval, "clientId" | "redirectUri" | "scope">,
     extra: { typedUsername?: string; error?: string },
     cookie?: string,
   ): void {

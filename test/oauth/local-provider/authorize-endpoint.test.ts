@@ -29,6 +29,26 @@ describe("local provider: GET /authorize", () => {
     assert.ok(!page.body.includes("<b>bob"));
   });
 
+  it("answers HEAD with GET's status and headers but no cookie: a safe method creates no state (RFC 9110 §9.2.1, §9.3.2)", async () => {
+    const head = await fetch(authorizeUrl(running.baseUrl), { method: "HEAD", redirect: "manual" });
+    const get = await openAuthorizePage(authorizeUrl(running.baseUrl));
+    assert.equal(head.status, 200);
+    for (const name of ["content-type", "content-length", "content-security-policy", "cache-control", "x-frame-options"]) {
+      assert.equal(head.headers.get(name), get.headers.get(name), name);
+    }
+    assert.equal(head.headers.get("set-cookie"), null);
+    assert.equal(await head.text(), "");
+  });
+
+  it("replaces a browser cookie it did not issue (4 kB, percent-encoded, short) with a new one, never a 500", async () => {
+    for (const value of ["a".repeat(4090), "%E2%82%AC".repeat(600), "short", `${"a".repeat(42)}!`]) {
+      const page = await openAuthorizePage(authorizeUrl(running.baseUrl), `local_provider_browser=${value}`);
+      assert.equal(page.status, 200, value.slice(0, 12));
+      assert.match(page.cookie ?? "", /^local_provider_browser=[A-Za-z0-9_-]{43}$/, value.slice(0, 12));
+      assert.equal((await submitApproval(running.baseUrl, page, { pick: "alice" })).status, 303); // the new one works
+    }
+  });
+
   it("R23: sends no CORS headers even to a cross-origin request that asks for them", async () => {
     const response = await fetch(authorizeUrl(running.baseUrl), { headers: { origin: "https://evil.example" } });
     assert.equal(response.headers.get("access-control-allow-origin"), null);
