@@ -17,6 +17,7 @@ export type { User } from "./user-file.ts";
 export interface UserStoreFileSystem extends AtomicWriteFileSystem {
   readFile(path: string, encoding: "utf8"): Promise<string>;
   mkdir(path: string, options: { recursive: true; mode: number }): Promise<unknown>;
+  readdir(path: string): Promise<string[]>;
 }
 
 export interface UserStoreOptions {
@@ -57,7 +58,9 @@ export class UserStore {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
     }
-    return new UserStore(file, text === null ? new Map() : parseUsersFile(text, file), options);
+    const users = text === null ? new Map<string, User>() : parseUsersFile(text, file);
+    await removeLeftoverTempFiles(file, fs);
+    return new UserStore(file, users, options);
   }
 
   get size(): number {
@@ -147,4 +150,16 @@ function checkedChanges(changes: UserChanges, method: "create" | "update"): User
     checked.views = views;
   }
   return checked;
+}
+
+// A write interrupted by a crash or `kill -9` leaves its temporary file (`users.json.<16 hex>.tmp`, as
+// atomic-write.ts names them) next to the file: a copy of every password hash that nothing would ever
+// remove. The store is the file's only writer, so at start-up none of them belongs to a write in flight.
+async function removeLeftoverTempFiles(file: string, fs: UserStoreFileSystem): Promise<void> {
+  const prefix = `${path.basename(file)}.`;
+  for (const name of await fs.readdir(path.dirname(file))) {
+    if (name.startsWith(prefix) && /^[0-9a-f]{16}\.tmp$/.test(name.slice(prefix.length))) {
+      await fs.unlink(path.join(path.dirname(file), name)).catch(() => {}); // gone already: fine
+    }
+  }
 }

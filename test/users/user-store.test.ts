@@ -124,6 +124,18 @@ describe("UserStore", () => {
     assert.equal(second.size, 2);
   });
 
+  it("removes at start-up the temporary files a crashed write left (copies of the password hashes), and nothing else", async () => {
+    const first = await UserStore.open(file);
+    await first.create({ name: "Alice", passwordHash: "$scrypt$x" });
+    const data = path.dirname(file);
+    const leftovers = ["users.json.0123456789abcdef.tmp", "users.json.fedcba9876543210.tmp"];
+    const others = ["users.json.bak", "users.json.xyz.tmp", "notes.txt", "other.json.0123456789abcdef.tmp"];
+    for (const name of [...leftovers, ...others]) fs.writeFileSync(path.join(data, name), "{\"users\": [{\"passwordHash\": \"$scrypt$x\"");
+    const second = await UserStore.open(file);
+    assert.equal(second.size, 1);
+    assert.deepEqual(fs.readdirSync(data).sort(), [...others, "users.json"].sort());
+  });
+
   it("refuses to start on a corrupt file and leaves the file as it was", async () => {
     fs.mkdirSync(path.dirname(file));
     fs.writeFileSync(file, '{"version":1,"users":[{"name":"Alice"'); // truncated by a crash elsewhere
