@@ -95,16 +95,19 @@ async function upgradedHash(users: UserStore, user: User, password: string, para
 /**
  * Who an address belongs to, for the per-address throttle: an IPv4 address as is, also when written
  * IPv4-mapped ("::ffff:192.0.2.1", as a dual-stack server reports it: masking that as IPv6 would put
- * every IPv4 client in one bucket, express-rate-limit's CVE-2026-30827); an IPv6 address by its /56, a
- * customer site's usual allocation (RFC 6177), since one site may use any of its 2^72 addresses.
- * Anything else is kept as given.
+ * every IPv4 client in one bucket, express-rate-limit's CVE-2026-30827) or behind a NAT64 translator
+ * with the well-known prefix ("64:ff9b::192.0.2.1", RFC 6052: the same mistake otherwise); an IPv6
+ * address by its /56, a customer site's usual allocation (RFC 6177), since one site may use any of its
+ * 2^72 addresses. Anything else is kept as given.
  */
 export function addressThrottleKey(address: string): string {
   const plain = address.replace(/%.*$/, ""); // a zone ("fe80::1%eth0") names our interface, not the client
   if (isIPv4(plain)) return plain;
   if (!isIPv6(plain)) return address;
   const groups = ipv6Groups(plain);
-  if (groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff) {
+  const mapped = groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff;
+  const nat64 = groups[0] === 0x64 && groups[1] === 0xff9b && groups.slice(2, 6).every((group) => group === 0);
+  if (mapped || nat64) {
     return [groups[6]! >> 8, groups[6]! & 0xff, groups[7]! >> 8, groups[7]! & 0xff].join(".");
   }
   // The first 56 bits: three whole 16-bit groups and the high byte of the fourth.

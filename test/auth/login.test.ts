@@ -156,7 +156,7 @@ describe("verifyLogin", () => {
     assert.equal((await login("Alice", password, "2001:db8:a:100::1")).ok, true, "the next /56 is someone else");
   });
 
-  it("addressThrottleKey: IPv4 as is (also IPv4-mapped), IPv6 by its /56, anything else unchanged", () => {
+  it("addressThrottleKey: IPv4 as is (also IPv4-mapped or through NAT64), IPv6 by its /56, anything else unchanged", () => {
     const cases: Array<[string, string]> = [
       ["192.0.2.1", "192.0.2.1"],
       ["::ffff:192.0.2.1", "192.0.2.1"],
@@ -169,6 +169,9 @@ describe("verifyLogin", () => {
       ["::", "0:0:0:0::/56"],
       ["fe80::1%eth0", "fe80:0:0:0::/56"],
       ["::ffff:0:192.0.2.1", "0:0:0:0::/56"], // IPv4-translated (RFC 2765), not mapped: an IPv6 address
+      ["64:ff9b::192.0.2.1", "192.0.2.1"], // through a NAT64 translator (RFC 6052 well-known prefix)
+      ["64:ff9b::c633:6407", "198.51.100.7"],
+      ["64:ff9b:1::192.0.2.1", "64:ff9b:1:0::/56"], // the local-use prefix (RFC 8215) places IPv4 elsewhere
       ["not an address", "not an address"],
       ["", ""],
     ];
