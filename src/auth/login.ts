@@ -12,7 +12,7 @@ import type { ScryptParams } from "../crypto/keys.ts";
 import { hashPassword, isUsablePasswordHash, needsRehash, verifyPassword } from "../crypto/password.ts";
 import { HttpError } from "../http/http-error.ts";
 import type { User, UserStore } from "../users/user-store.ts";
-import { usernameKey, validateUsername } from "../users/username.ts";
+import { isUsernameForLookup, usernameKey } from "../users/username.ts";
 import type { LoginThrottle } from "./login-throttle.ts";
 
 export type LoginResult =
@@ -36,9 +36,9 @@ export async function verifyLogin(
   attempt: { username: unknown; password: unknown; clientAddress: string | undefined },
 ): Promise<LoginResult> {
   const { users, throttle, scryptParams, log = (message) => console.warn(message) } = options;
-  // Only valid names get a throttle key, so a 16 KiB junk "username" costs no memory; the address
-  // key still counts it. A valid name is counted whether or not it exists (no hint either way).
-  const name = validateUsername(attempt.username) === null ? (attempt.username as string) : null;
+  // Only names an account could have get a throttle key, so a 16 KiB junk "username" costs no memory;
+  // the address key still counts it. Such a name is counted whether or not it exists (no hint either way).
+  const name = isUsernameForLookup(attempt.username) ? attempt.username : null;
   const userKey = name === null ? null : `user:${usernameKey(name)}`;
   const addressKey = attempt.clientAddress === undefined ? null : `address:${addressThrottleKey(attempt.clientAddress)}`;
   const keys = [userKey, addressKey].filter((key) => key !== null);
@@ -55,7 +55,7 @@ export async function verifyLogin(
   let user: User | null;
   try {
     user = name === null ? null : await users.find(name);
-    if (user?.passwordHash != null && !isUsablePasswordHash(user.passwordHash)) {
+    if (user?.passwordHash != null && !isUsablePasswordHash(user.passwordHash, scryptParams)) {
       log(`login: the stored password hash of user ${JSON.stringify(user.name)} is malformed or exceeds the ` +
         `scrypt cost bounds (src/crypto/password.ts); nobody can sign in as them until it is reset`);
     }

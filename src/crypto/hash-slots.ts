@@ -2,8 +2,8 @@
 // the order they arrived. Why: one scrypt hash with OWASP parameters is ~0.5 s of one core and 128 MiB.
 // libuv's thread pool runs four at once, so on a 2-core machine a burst of logins takes both cores from
 // the event loop (measured: every other request waited up to 37 ms) and holds 512 MiB. One slot fewer
-// than the cores keeps a core for the loop and bounds hashing memory to slots × 128 MiB (password.ts
-// refuses any costlier hash).
+// than the cores keeps a core for the loop and bounds hashing memory to slots × 128 MiB at OWASP's
+// parameters (password.ts refuses a stored hash costlier than those or the app's own).
 // A task that throws or rejects frees its slot like one that succeeds. The waiting line's memory stays
 // proportional to the tasks waiting, also under load that never lets it empty.
 import { availableParallelism } from "node:os";

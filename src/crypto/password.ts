@@ -6,7 +6,7 @@
 // normalized and capped at 1024 bytes, never silently truncated (bcrypt stops at 72). verifyPassword
 // returns false for anything wrong, including a malformed stored string, and every "no" costs at least
 // one hash at the app's parameters (unknown user, unusable stored hash, hash stored at a lower cost), so
-// timing doesn't reveal which names exist (R15). A stored string's cost is bounded (maxHashWork), so a
+// timing doesn't reveal which names exist (R15). A stored string's cost is bounded (withinStoredBounds), so a
 // planted one can't make a login run for a minute. Hashes take turns in passwordHashSlots (hash-slots.ts),
 // so a burst of logins never takes every core from the event loop.
 import { randomBytes, timingSafeEqual } from "node:crypto";
@@ -24,28 +24,29 @@ export const fastScryptParamsForTests: Readonly<ScryptParams> = Object.freeze({ 
 // so every hash in it must queue in the same line (one line per caller would not bound the total).
 export const passwordHashSlots = createHashSlots();
 
-// Bounds on one hash's cost, stored or configured. A stored string names its own cost, so a corrupt or
+// Bounds on the cost a stored hash may ask for. A stored string names its own cost, so a corrupt or
 // planted `ln=20,r=8,p=16` would make every login attempt on its account hash for about a minute in
-// 1 GiB, holding a slot. Memory: at most OWASP's 128 MiB, the per-slot budget of hash-slots.ts. Work
-// (N·r·p, which scrypt's time grows with): at most 4× OWASP's, about 2 s, room to raise p later. Beyond
-// them a stored hash is unusable (verifyPassword: false, needsRehash: true) and hashPassword rejects.
-const maxHashMemoryBytes = 128 * 8 * 2 ** 17; // 128·r·N bytes (scrypt's V array) at OWASP's r=8, N=2^17
-const maxHashWork = 4 * (2 ** 17 * 8 * 1); // 4 × OWASP's N·r·p
+// 1 GiB, holding a slot. Allowed: the memory of OWASP's parameters or the app's, whichever is more
+// (128 MiB by default, the per-slot budget of hash-slots.ts), and 4× the work (N·r·p, which scrypt's
+// time grows with) of either, room for the app to have raised p since. Beyond that a stored hash is
+// unusable (verifyPassword: false, needsRehash: true). The app's own parameters are the programmer's
+// choice: only assertScryptParams limits them.
+function memoryOf(params: ScryptParams): number {
+  return 128 * params.r * 2 ** params.ln; // bytes: scrypt's V array
+}
 
-function hashWork(params: ScryptParams): number {
+function workOf(params: ScryptParams): number {
   return 2 ** params.ln * params.r * params.p;
 }
 
-function withinHashBounds(params: ScryptParams): boolean {
-  return 128 * params.r * 2 ** params.ln <= maxHashMemoryBytes && hashWork(params) <= maxHashWork;
+function withinStoredBounds(stored: ScryptParams, app: ScryptParams): boolean {
+  return memoryOf(stored) <= Math.max(memoryOf(defaultScryptParams), memoryOf(app)) &&
+    workOf(stored) <= 4 * Math.max(workOf(defaultScryptParams), workOf(app));
 }
 
 // Every scrypt of this file runs through here. Async: bad parameters are a rejection, never a throw.
 async function hashInTurn(password: string, salt: Buffer, outputBytes: number, params: ScryptParams): Promise<Buffer> {
   assertScryptParams(params);
-  if (!withinHashBounds(params)) {
-    throw new TypeError(`password hash parameters are invalid: need at most 128 MiB (128·r·2^ln) and 4× OWASP's work (2^ln·r·p ≤ 2^22)`);
-  }
   return passwordHashSlots.run(() => scryptAsync(password, salt, outputBytes, params));
 }
 
@@ -85,7 +86,7 @@ export async function verifyPassword(
   phc: string | null,
   params: ScryptParams = defaultScryptParams,
 ): Promise<boolean> {
-  const parsed = parsePhc(phc);
+  const parsed = parsePhc(phc, params);
   const input = normalizedPassword(password);
   if (parsed === null || input === null) {
     // No user, a corrupt or over-cost stored hash (see isUsablePasswordHash), or unusable input (over
@@ -98,15 +99,29 @@ export async function verifyPassword(
   // Same length by construction; timingSafeEqual would throw otherwise, so check anyway.
   const matches = candidate.length === parsed.hash.length && timingSafeEqual(candidate, parsed.hash);
   // A hash stored before the app raised its cost is checked faster than an unknown name's dummy hash;
-  // a wrong password then also spends one at the app's cost (R15). A right one needs no cover: the caller
-  // rehashes it at that cost anyway (needsRehash), and a correct guess already knows the name exists.
-  if (!matches && hashWork(parsed.params) < hashWork(params)) await spendDummyHash(params);
+  // a wrong password then also spends the work missing to the app's cost (R15). A right one needs no
+  // cover: the caller rehashes it at that cost anyway (needsRehash), and a correct guess already knows
+  // the name exists.
+  if (!matches) await spendMissingWork(workOf(parsed.params), params);
   return matches;
 }
 
 /** False when verifyPassword can never accept `phc`: malformed, or beyond the cost bounds above. */
-export function isUsablePasswordHash(phc: string): boolean {
-  return parsePhc(phc) !== null;
+export function isUsablePasswordHash(phc: string, params: ScryptParams = defaultScryptParams): boolean {
+  return parsePhc(phc, params) !== null;
+}
+
+// The smallest dummy hash worth running: below N=2^10 (about 1 ms at r=8) the rest is noise.
+const minDummyLn = 10;
+
+// Spends what a check costing `spentWork` lacks to one hash at `params`: hashes at the app's r (so never
+// more memory than a real one) whose N·p add up to the difference, largest first; at most p + ln - 10.
+async function spendMissingWork(spentWork: number, params: ScryptParams): Promise<void> {
+  let missing = workOf(params) - spentWork;
+  for (let ln = params.ln; ln >= minDummyLn && missing > 0; ln--) {
+    const work = 2 ** ln * params.r;
+    for (; missing >= work; missing -= work) await spendDummyHash({ ln, r: params.r, p: 1 });
+  }
 }
 
 /** Spends one hash's worth of time and memory, for code paths that have no stored hash. */
@@ -119,7 +134,7 @@ export async function spendDummyHash(params: ScryptParams = defaultScryptParams)
  * stronger one is kept; one beyond the bounds above never verifies, so there is no login to upgrade it.
  */
 export function needsRehash(phc: string, params: ScryptParams = defaultScryptParams): boolean {
-  const parsed = parsePhc(phc);
+  const parsed = parsePhc(phc, params);
   if (parsed === null) return true;
   const stored = parsed.params;
   return (
@@ -139,7 +154,7 @@ function normalizedPassword(password: unknown): string | null {
   return Buffer.byteLength(normalized, "utf8") > maxPasswordBytes ? null : normalized;
 }
 
-function parsePhc(phc: unknown): ParsedHash | null {
+function parsePhc(phc: unknown, app: ScryptParams): ParsedHash | null {
   if (typeof phc !== "string") return null;
   const match = phcRegExp.exec(phc);
   if (match === null) return null;
@@ -157,7 +172,7 @@ function parsePhc(phc: unknown): ParsedHash | null {
     return null;
   }
   // Asking for more time or memory than we would ever hash with: corrupt (or planted), not a hash to run.
-  if (!withinHashBounds(params)) return null;
+  if (!withinStoredBounds(params, app)) return null;
   return { params, salt, hash };
 }
 

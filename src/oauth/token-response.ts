@@ -1,9 +1,10 @@
 // Strict parsing of what the provider's endpoints answer (RFC 6749 §5.1 success, §5.2 error).
 // `readProviderJson` turns any answer into a JSON object or a typed error: an RFC 6749 §5.2 `error`
 // string, or ArcGIS's `{"error": {"code", "message"}}` object, which ArcGIS may send with HTTP 200, so
-// the status alone never means success. A provider failing (HTTP 5xx whatever its body, `server_error`
-// or `temporarily_unavailable`, ArcGIS's code 500 or more) has refused nothing: that is an
-// OAuthProtocolError (502), so an outage never reads as "this grant is gone, sign the user out".
+// the status alone never means success. A provider failing or busy (HTTP 5xx, 429 or 408 whatever its
+// body, `server_error` or `temporarily_unavailable`, ArcGIS's code 500 or more, 429 or 408) has refused
+// nothing: that is an OAuthProtocolError (502), so an outage never reads as "this grant is gone, sign
+// the user out".
 // `parseTokenResponse` then requires a usable access token:
 // printable, Bearer (RFC 6749 §7.1; ArcGIS omits token_type), `expires_in` a number of seconds (at
 // most 10 years is believed), and keeps the ArcGIS extras `refresh_token_expires_in` and `username`.
@@ -36,8 +37,11 @@ const providerFailureCodes = new Set(["server_error", "temporarily_unavailable"]
 export function readProviderJson(response: HttpResponseText, endpoint: string): OAuthResult<Record<string, unknown>> {
   const ok2xx = response.status >= 200 && response.status < 300;
   // A 5xx is the provider failing, even with an OAuth error body (503 {"error":"temporarily_unavailable"},
-  // RFC 7009 §2.2.1's 503): RFC 6749 §5.2 refusals come with 400 or 401.
-  if (response.status >= 500) return fail(new OAuthProtocolError("http_status", `${endpoint} answered HTTP ${response.status}`));
+  // RFC 7009 §2.2.1's 503): RFC 6749 §5.2 refusals come with 400 or 401. So are 429 (too many requests,
+  // RFC 6585 §4) and 408 (it gave up waiting): try again later, nothing was refused.
+  if (response.status >= 500 || response.status === 429 || response.status === 408) {
+    return fail(new OAuthProtocolError("http_status", `${endpoint} answered HTTP ${response.status}`));
+  }
   let body: unknown;
   try {
     body = JSON.parse(response.text);
@@ -61,7 +65,8 @@ export function readProviderJson(response: HttpResponseText, endpoint: string): 
     const code = typeof arcgis.error === "string" ? arcgis.error : typeof arcgis.code === "number" ? String(arcgis.code) : "unknown";
     const cleanCode = cleanProviderText(code) ?? "unknown";
     const description = cleanProviderText(arcgis.error_description) ?? cleanProviderText(arcgis.message);
-    const failed = (typeof arcgis.code === "number" && arcgis.code >= 500) || providerFailureCodes.has(cleanCode);
+    const failed = (typeof arcgis.code === "number" && (arcgis.code >= 500 || arcgis.code === 429 || arcgis.code === 408)) ||
+      providerFailureCodes.has(cleanCode);
     refusal = { code: cleanCode, description, failed };
   }
   if (refusal?.failed) {

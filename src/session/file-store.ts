@@ -103,8 +103,9 @@ export class FileStore implements SessionStore {
     const record = await this.#read(name);
     if (record === null) return null;
     if (this.#now() >= record.expiresAtMs) {
-      // Reaped on read, at once: the session manager reads under the session's lock, so no request of
-      // this session can be writing a renewal meanwhile (the timer's reap has no lock: it waits).
+      // Reaped on read, at once: the session manager reads (withSession and peek) under the session's
+      // lock, so no request of this session can be writing a renewal meanwhile (the timer's reap has no
+      // lock: it waits).
       await this.#fs.unlink(this.#path(name)).catch(() => {});
       return null;
     }

@@ -55,7 +55,7 @@ export interface SessionManager<D extends SessionData = SessionData> {
    * after. One call at a time per request: a nested call rejects (TypeError) instead of deadlocking.
    */
   withSession<T>(req: IncomingMessage, res: ServerResponse, fn: (session: Session<D>) => T | Promise<T>): Promise<T>;
-  /** The session without locking, saving or setting headers (add `Cache-Control: no-store` yourself); null if none. */
+  /** The session without saving or setting headers (add `Cache-Control: no-store` yourself); null if none. Waits for the session's running requests. */
   peek(req: IncomingMessage): Promise<SessionSnapshot<D> | null>;
   /**
    * Deletes every session of the user (password change), including requests still running and logins
@@ -107,9 +107,9 @@ export function createSessionManager<D extends SessionData = SessionData>(option
   const requestsInSession = new WeakSet<IncomingMessage>();
   const inFlight = new Set<InFlight>();
   const usersBeingDestroyed = new Map<string, number>(); // userId → destroyAllForUser calls running
+  const endedKeys = new Set<string>(); // sessions a request logged out or regenerated, while their lock is held
 
-  // cookie: what the request brought; queued: it waited behind another request of the same session.
-  async function run<T>(req: IncomingMessage, res: ServerResponse, cookieReading: SessionCookieReading, queued: boolean,
+  async function run<T>(req: IncomingMessage, res: ServerResponse, cookieReading: SessionCookieReading,
     fn: (session: Session<D>) => T | Promise<T>): Promise<T> {
     const { id = null, storeKey = null } = cookieReading.verified ?? {};
     const nowMs = now();
@@ -127,11 +127,13 @@ export function createSessionManager<D extends SessionData = SessionData>(option
         : new LiveSession<D>(id!, storeKey, record, nowMs, newSessionId);
       flight.session = session as LiveSession;
       const result = await fn(session);
-      await commit(req, res, session, flight, { cookiePresent: cookieReading.present, queued });
+      await commit(req, res, session, flight, cookieReading);
       return result;
     } finally {
       inFlight.delete(flight);
       requestsInSession.delete(req);
+      // Nobody queued behind this request: no one can still bring the cookie of a session it ended.
+      if (storeKey !== null && !lock.hasWaiters(storeKey)) endedKeys.delete(storeKey);
     }
   }
 
@@ -150,9 +152,9 @@ export function createSessionManager<D extends SessionData = SessionData>(option
   }
 
   async function commit(req: IncomingMessage, res: ServerResponse, session: LiveSession<D>, flight: InFlight,
-    request: { cookiePresent: boolean; queued: boolean }): Promise<void> {
+    cookieReading: SessionCookieReading): Promise<void> {
     if (session.destroyed || isRevokedSession(session, flight)) return end(req, res, session, null);
-    const storeKey = await write(req, res, session, request);
+    const storeKey = await write(req, res, session, cookieReading);
     // destroyAllForUser may have started while the write above was under way, after deleting what
     // was stored before it: the write would have put the session back. Take it out again.
     if (storeKey !== null && isRevokedSession(session, flight)) await end(req, res, session, storeKey);
@@ -160,29 +162,38 @@ export function createSessionManager<D extends SessionData = SessionData>(option
 
   // Deletes what was loaded (and what this request wrote, if anything) and clears the cookie.
   async function end(req: IncomingMessage, res: ServerResponse, session: LiveSession<D>, writtenKey: string | null) {
-    if (session.loadedKey !== null) await store.destroy(session.loadedKey);
+    if (session.loadedKey !== null) await endStored(session.loadedKey);
     if (writtenKey !== null && writtenKey !== session.loadedKey) await store.destroy(writtenKey);
     cookie.clear(req, res); // R06: even without a session, logout answers with a clearing cookie
   }
 
+  // Deletes a session this request loaded, and remembers (while requests still queue for its lock)
+  // that it was ended on purpose, for the requests that bring its cookie after this one (see write()).
+  async function endStored(storeKey: string): Promise<void> {
+    endedKeys.add(storeKey);
+    await store.destroy(storeKey);
+  }
+
   // Saves what changed, if anything; returns the store key written, or null.
   async function write(req: IncomingMessage, res: ServerResponse, session: LiveSession<D>,
-    request: { cookiePresent: boolean; queued: boolean }): Promise<string | null> {
+    cookieReading: SessionCookieReading): Promise<string | null> {
     const { loaded, loadedKey, nowMs } = session;
     if (session.regenerated) {
       // R05: the old ID dies with this request; the new one was never known to anyone else.
-      if (loadedKey !== null) await store.destroy(loadedKey);
+      if (loadedKey !== null) await endStored(loadedKey);
       return save(req, res, session, nowMs);
     }
     const changed = session.changed || session.userId !== (loaded?.userId ?? null) ||
       JSON.stringify(session.data) !== session.loadedDataJson;
     if (loaded === null || loadedKey === null) {
       // Queued behind a request of the same session that ended it (a login's regenerate(), a logout):
-      // that one has told the browser which cookie to keep. Saving a new session here would send
-      // another cookie, and if the browser handled this response last, undo the login.
-      if (request.queued) return null;
+      // that one has told the browser which cookie to keep. A new session or a clearing cookie here
+      // would, if the browser handled this response last, undo the login. (A cookie that was merely
+      // stale, expired or unknown, is not in endedKeys: that request gets a new session as usual.)
+      const cookieKey = cookieReading.verified?.storeKey;
+      if (cookieKey !== undefined && endedKeys.has(cookieKey)) return null;
       if (changed || saveUninitialized) return save(req, res, session, nowMs);
-      if (request.cookiePresent) cookie.clear(req, res); // a stale or forged cookie: tell the browser to drop it
+      if (cookieReading.present) cookie.clear(req, res); // a stale or forged cookie: tell the browser to drop it
       return null;
     }
     const touch = isTouchDue(loaded, nowMs, timeouts);
@@ -213,25 +224,29 @@ export function createSessionManager<D extends SessionData = SessionData>(option
       res.setHeader("Cache-Control", "no-store"); // R09, set first: it holds even if fn throws
       const reading = cookie.readId(req);
       requestsInSession.add(req);
-      if (reading.verified === null) return run(req, res, reading, false, fn);
+      if (reading.verified === null) return run(req, res, reading, fn);
       const { storeKey } = reading.verified;
-      // Queued behind another request of this session? If that one logs in or out, it deletes the
-      // record and tells the browser (new cookie or clearing one); this one must then not answer
-      // with a cookie of its own (see write()).
-      const queued = lock.isHeld(storeKey);
-      return lock.run(storeKey, () => run(req, res, reading, queued, fn));
+      return lock.run(storeKey, () => run(req, res, reading, fn));
     },
 
     async peek(req) {
+      if (requestsInSession.has(req)) {
+        throw new TypeError("peek() inside withSession() for the same request would wait for its own session lock " +
+          "forever; use the session object you were given");
+      }
       const { verified } = cookie.readId(req);
       if (verified === null) return null;
       const { id, storeKey } = verified;
-      const record = await store.get(storeKey);
-      const nowMs = now();
-      if (record === null || isExpired(record, nowMs, timeouts)) return null;
-      if (record.userId !== null && usersBeingDestroyed.has(record.userId)) return null;
-      const { data, userId, createdAtMs, expiresAtMs } = record;
-      return { id, data: data as D, userId, createdAtMs, expiresAtMs };
+      // Under the session's lock, like every other read: a store may delete an expired record it reads
+      // (FileStore does), and must never do so while a request of this session writes its renewal.
+      return lock.run(storeKey, async () => {
+        const record = await store.get(storeKey);
+        const nowMs = now();
+        if (record === null || isExpired(record, nowMs, timeouts)) return null;
+        if (record.userId !== null && usersBeingDestroyed.has(record.userId)) return null;
+        const { data, userId, createdAtMs, expiresAtMs } = record;
+        return { id, data: data as D, userId, createdAtMs, expiresAtMs };
+      });
     },
 
     async destroyAllForUser(userId, destroyOptions = {}) {

@@ -12,16 +12,27 @@ export const usernameMaxLength = 64; // code points; 64 × 4 UTF-8 bytes bounds 
 //   unassigned and noncharacters (U+FFFF), Zl/Zp line and paragraph separators, Cs lone surrogates (half
 //   of a UTF-16 pair: not a character at all), and Cf format characters (soft hyphen, zero-width space,
 //   BOM, tags, bidi overrides such as U+202E that display "evil" as "live");
-// - Default_Ignorable_Code_Point (UAX #44; drawn as nothing, Unicode §5.21): variation selectors
-//   (U+FE0F, U+E0100), the combining grapheme joiner U+034F, Khmer U+17B4, the Hangul fillers;
+// - Default_Ignorable_Code_Point (UAX #44; drawn as nothing, Unicode §5.21): the combining grapheme
+//   joiner U+034F, Khmer U+17B4, the Hangul fillers, ...;
 // - blanks that are not "ignorable" but show nothing all the same: braille blank U+2800, and the Hangul
 //   fillers U+115F, U+1160, U+3164, U+FFA0 again, named in case an older Unicode table lacks them.
-// Except U+200C ZWNJ (Persian, Indic scripts) and U+200D ZWJ (emoji sequences such as 👩‍💻): see below.
-const forbiddenCharacterRegExp =
-  /[\p{Cc}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\u115F\u1160\u2800\u3164\uFFA0]|(?![\u200C\u200D])[\p{Cf}\p{Default_Ignorable_Code_Point}]/u;
+// Except what real names need, allowed only where it means something (the two RegExps below): U+200C
+// ZWNJ (Persian, Indic scripts) and U+200D ZWJ (emoji sequences such as 👩‍💻), and the variation
+// selectors: U+FE0F makes "❤" the emoji "❤️" (phones insert it), U+E0100 and up pick a glyph of a
+// kanji in Japanese names (葛󠄀飾), U+180B–U+180F a Mongolian letter form.
+const variationSelectors = "\\uFE00-\\uFE0F\\u180B-\\u180D\\u180F\\u{E0100}-\\u{E01EF}";
+const forbiddenCharacterRegExp = new RegExp("[\\p{Cc}\\p{Cs}\\p{Co}\\p{Cn}\\p{Zl}\\p{Zp}\\u115F\\u1160\\u2800\\u3164\\uFFA0]|" +
+  `(?![\\u200C\\u200D${variationSelectors}])[\\p{Cf}\\p{Default_Ignorable_Code_Point}]`, "u");
 // A joiner only means something between two characters; at either end of the name, or next to a space or
-// another invisible character, it just makes a look-alike of another name ("admin" + U+200D).
-const strayJoinerRegExp = /(?:^|[\s\p{Default_Ignorable_Code_Point}])[\u200C\u200D]|[\u200C\u200D](?:$|\s)/u;
+// another invisible character, it just makes a look-alike of another name ("admin" + U+200D). A
+// variation selector before it is part of the emoji it joins ("🏳️‍🌈" is 🏳 U+FE0F U+200D 🌈).
+const strayJoinerRegExp = new RegExp(`(?:^|\\s|(?![${variationSelectors}])\\p{Default_Ignorable_Code_Point})[\\u200C\\u200D]|` +
+  "[\\u200C\\u200D](?:$|\\s)", "u");
+// A variation selector changes the character before it; after nothing, a space, an invisible character
+// or ASCII it changes nothing one can see, and only makes a look-alike ("admin" + U+FE0F). The one
+// ASCII exception: keycaps, a digit, "#" or "*" + U+FE0F + U+20E3 ("1️⃣").
+const strayVariationSelectorRegExp = new RegExp(`(?:^|\\s|\\p{Default_Ignorable_Code_Point}|(?![0-9#*])[\\x00-\\x7F])[${variationSelectors}]|` +
+  `[0-9#*][${variationSelectors}](?!\\u20E3)`, "u");
 
 /**
  * The display spelling stored for a name: NFC (canonically equivalent, looks identical) and trimmed
@@ -44,6 +55,18 @@ export function usernameKey(name: string): string {
   return cleanUsername(name).toUpperCase().toLowerCase().normalize("NFC");
 }
 
+/**
+ * True for any name an account could have, to look it up at sign-in: a string that isn't blank, longer
+ * than the limit or holding control characters (refused by every version of the rules). Not
+ * validateUsername: an account registered under older, looser rules must still be able to sign in (and
+ * change its password); the rules for new names belong to registration.
+ */
+export function isUsernameForLookup(name: unknown): name is string {
+  if (typeof name !== "string" || name.length > 4 * usernameMaxLength) return false; // bounded work on junk
+  const cleaned = cleanUsername(name);
+  return cleaned !== "" && [...cleaned].length <= usernameMaxLength && !/\p{Cc}/u.test(cleaned);
+}
+
 /** Error message for the form, or null when the name is acceptable. Never throws. */
 export function validateUsername(name: unknown): string | null {
   if (typeof name !== "string") return "Enter a username.";
@@ -54,7 +77,7 @@ export function validateUsername(name: unknown): string | null {
   if (cleaned.length > 2 * usernameMaxLength || [...cleaned].length > usernameMaxLength) {
     return `Username must be at most ${usernameMaxLength} characters.`;
   }
-  if (forbiddenCharacterRegExp.test(cleaned) || strayJoinerRegExp.test(cleaned)) {
+  if (forbiddenCharacterRegExp.test(cleaned) || strayJoinerRegExp.test(cleaned) || strayVariationSelectorRegExp.test(cleaned)) {
     return "Username must not contain control or invisible characters.";
   }
   return null;

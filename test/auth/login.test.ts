@@ -47,6 +47,18 @@ describe("verifyLogin", () => {
     }
   });
 
+  it("signs in an account whose name today's rules would refuse (registered under older, looser ones)", async () => {
+    // "admin" + ZWJ was accepted before stray joiners were refused; the account must not be locked out.
+    const oldName = "admin\u200D";
+    const file = path.join(dir, "old-users.json");
+    const record = { name: oldName, passwordHash: await hashPassword(password, params), views: 0, createdAtMs: 0 };
+    fs.writeFileSync(file, JSON.stringify({ version: 1, users: [record] }));
+    const users = await UserStore.open(file);
+    const options: LoginOptions = { users, throttle: new LoginThrottle(), scryptParams: params };
+    const result = await verifyLogin(options, { username: oldName, password, clientAddress: undefined });
+    assert.equal(result.ok && result.user.name, oldName);
+  });
+
   it("R15: answers the same 401 and message for a wrong password, an unknown name and no password", async () => {
     const { login } = await setup();
     assert.deepEqual(await login("Alice", "wrong password, long enough"), failed);
@@ -82,9 +94,10 @@ describe("verifyLogin", () => {
   });
 
   it("R15: spends a hash at the app's cost for a wrong password on an account hashed before the cost was raised", async () => {
-    // Alice's hash (N=2^10, r=8) is 8× cheaper than the app's { ln: 16, r: 1, p: 1 }, which Node refuses:
-    // checking it alone would answer faster than an unknown name does.
-    const { login } = await setup({ ln: 16, r: 1, p: 1 });
+    // Alice's hash (N=2^10, r=8: work 2^13) is 16× cheaper than the app's { ln: 16, r: 1, p: 2 } (2^17):
+    // checking it alone would answer faster than an unknown name does. The missing work is spent in
+    // hashes at the app's r, the first with ln=16, which Node refuses: the rejection shows it ran.
+    const { login } = await setup({ ln: 16, r: 1, p: 2 });
     await assert.rejects(login("Alice", "wrong password, long enough"), { code: "ERR_CRYPTO_INVALID_SCRYPT_PARAMS" });
   });
 

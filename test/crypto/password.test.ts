@@ -221,20 +221,24 @@ describe("verifyPassword with a stored cost beyond the bounds (a corrupt or plan
     assert.equal(needsRehash(stored("ln=17,r=8,p=4")), false, "stronger than OWASP's, within the bounds");
   });
 
-  it("refuses to hash with parameters beyond the bounds (a rejected promise, not a hash nobody could verify)", async () => {
-    for (const params of [{ ln: 18, r: 8, p: 1 }, { ln: 17, r: 8, p: 5 }]) {
-      await assert.rejects(hashPassword("correct horse battery staple", params), {
-        name: "TypeError",
-        message: "password hash parameters are invalid: need at most 128 MiB (128·r·2^ln) and 4× OWASP's work (2^ln·r·p ≤ 2^22)",
-      });
+  it("R14: accepts what an app configured beyond OWASP's defaults hashed, up to 4x its own work", () => {
+    // An app that chose { ln: 18, r: 8, p: 1 } (256 MiB) must still verify its own hashes.
+    const app = { ln: 18, r: 8, p: 1 };
+    for (const params of ["ln=18,r=8,p=1", "ln=18,r=8,p=4", "ln=17,r=16,p=2"]) {
+      assert.equal(isUsablePasswordHash(stored(params), app), true, params);
+    }
+    assert.equal(needsRehash(stored("ln=18,r=8,p=4"), app), false);
+    for (const params of ["ln=19,r=8,p=1", "ln=18,r=8,p=5"]) {
+      assert.equal(isUsablePasswordHash(stored(params), app), false, params);
     }
   });
 });
 
 describe("verifyPassword for a hash stored at a lower cost than the app's", () => {
-  // The app's cost was raised after this hash was stored; fast (N=2^10, r=8) is 8× cheaper than
-  // { ln: 16, r: 1, p: 1 }, which Node refuses, so a hash spent with those shows as a rejection.
-  const refusedButCostlier = { ln: 16, r: 1, p: 1 };
+  // The app's cost was raised after this hash was stored; fast (N=2^10, r=8: work 2^13) is 16× cheaper
+  // than { ln: 16, r: 1, p: 2 }. The work missing is spent at the app's r, starting with ln=16, which
+  // Node refuses, so the extra hashing shows as a rejection.
+  const refusedButCostlier = { ln: 16, r: 1, p: 2 }; // 2^17: the work missing to it starts with ln=16, r=1
 
   it("R15: a wrong password also spends a hash at the app's cost, so it answers no faster than an unknown name", async () => {
     const legacy = await hashPassword("correct horse battery staple", fast);
@@ -249,7 +253,7 @@ describe("verifyPassword for a hash stored at a lower cost than the app's", () =
   });
 
   it("spends nothing extra when the stored cost is at least the app's", async () => {
-    const stronger = await hashPassword("correct horse battery staple", { ln: 14, r: 8, p: 1 }); // 2^17 > 2^16
+    const stronger = await hashPassword("correct horse battery staple", { ln: 14, r: 8, p: 1 }); // 2^17, as much
     assert.equal(await verifyPassword("a wrong guess, long enough", stronger, refusedButCostlier), false);
   });
 });

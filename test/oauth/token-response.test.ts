@@ -72,10 +72,14 @@ describe("parseTokenResponse", () => {
     ["HTTP 500 with server_error", 500, { error: "server_error", error_description: "db down" }, "standard", "http_status"],
     ["HTTP 503 with invalid_grant (a proxy's or a broken provider's body)", 503, { error: "invalid_grant" }, "standard", "http_status"],
     ["ArcGIS's HTTP 500 with an error object", 500, { error: { code: 500, message: "Unable to generate token." } }, "arcgis", "http_status"],
+    ["HTTP 429, rate limited", 429, { error: "rate_limit_exceeded" }, "standard", "http_status"],
+    ["HTTP 429 with Google's error object", 429, { error: { code: 429, message: "Quota exceeded" } }, "standard", "http_status"],
+    ["HTTP 408, the provider gave up waiting", 408, { error: "timeout" }, "standard", "http_status"],
     ["HTTP 400 with temporarily_unavailable", 400, { error: "temporarily_unavailable" }, "standard", "provider_failure"],
     ["HTTP 200 with server_error", 200, { error: "server_error" }, "standard", "provider_failure"],
     ["ArcGIS's HTTP 200 with code 500", 200, { error: { code: 500, message: "Unable to generate token.", details: [] } }, "arcgis", "provider_failure"],
     ["ArcGIS's HTTP 200 with code 503 and an error name", 200, { error: { code: 503, error: "invalid_request", message: "Busy" } }, "arcgis", "provider_failure"],
+    ["ArcGIS's HTTP 200 with code 429", 200, { error: { code: 429, message: "Too many requests" } }, "arcgis", "provider_failure"],
   ];
   for (const [name, status, body, dialect, code] of providerFailures) {
     it(`treats ${name} as the provider failing (OAuthProtocolError ${code}, 502), not as a refusal`, () => {

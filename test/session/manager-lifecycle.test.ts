@@ -109,6 +109,32 @@ describe("session manager: requests racing a login", () => {
     assert.equal((await visit(sessions, browser, (session) => session.userId)).result, "ada");
   });
 
+  it("a request queued behind another with a merely stale cookie still gets its new session saved", async () => {
+    // Two tabs restored after the idle timeout: the first writes nothing (its cookie is cleared), the
+    // second renders a form with a CSRF token, which must be stored, or the form can't be submitted.
+    const { sessions, clock, memory } = harness();
+    const browser = new CookieJar();
+    await visit(sessions, browser, countView);
+    clock.advance(31 * 60_000);
+    const firstHeld = gate();
+    const first = visit(sessions, browser, async (session) => {
+      await firstHeld.promise;
+      return session.isNew;
+    });
+    const second = visit(sessions, browser, (session) => {
+      session.data.csrfToken = "t";
+      return session.isNew;
+    });
+    firstHeld.open();
+    assert.equal((await first).result, true);
+    const { result, setCookie } = await second;
+    assert.equal(result, true);
+    assert.equal(setCookie.length, 1);
+    assert.doesNotMatch(setCookie[0]!, /Max-Age=0/);
+    assert.equal(memory.size, 1);
+    assert.equal((await visit(sessions, browser, (session) => session.data.csrfToken)).result, "t");
+  });
+
   it("a stale cookie on its own is still cleared", async () => {
     const { sessions, memory } = harness();
     const browser = new CookieJar();

@@ -165,6 +165,36 @@ describe("session manager: saving", () => {
     clock.advance(30 * 60_000);
     assert.equal(await sessions.peek(req), null);
   });
+
+  it("peek() waits for a running request of the session, so it never reads (or reaps) a version being replaced", async () => {
+    const { sessions } = harness();
+    const jar = new CookieJar();
+    await visit(sessions, jar, countView);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const running = visit(sessions, jar, async (session) => {
+      await held;
+      countView(session);
+    });
+    let peeked: unknown = "not yet";
+    const peek = sessions.peek(fakeRequest({ cookie: jar.header() })).then((snapshot) => (peeked = snapshot?.data.views));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(peeked, "not yet");
+    release();
+    await running;
+    await peek;
+    assert.equal(peeked, 2);
+  });
+
+  it("peek() inside withSession() for the same request is a TypeError, not a request waiting for itself forever", async () => {
+    const { sessions } = harness();
+    const jar = new CookieJar();
+    await visit(sessions, jar, countView);
+    const req = fakeRequest({ cookie: jar.header() });
+    await sessions.withSession(req, new ServerResponse(req), async () => {
+      await assert.rejects(sessions.peek(req), { name: "TypeError", message: /peek\(\) inside withSession\(\)/ });
+    });
+  });
 });
 
 describe("session manager: strict mode (R04)", () => {

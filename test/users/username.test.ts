@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { cleanUsername, usernameKey, usernameMaxLength, validateUsername } from "../../src/users/username.ts";
+import { cleanUsername, isUsernameForLookup, usernameKey, usernameMaxLength, validateUsername } from "../../src/users/username.ts";
 
 describe("validateUsername", () => {
   it("accepts ordinary names, inner spaces, any script and emoji", () => {
@@ -56,8 +56,6 @@ describe("validateUsername", () => {
       ["noncharacter", "alice\uFFFF"],
       ["tag characters", "flag\u{E0067}\u{E0062}"],
       ["combining grapheme joiner", "admin\u034F"],
-      ["variation selector-16", "admin\uFE0F"],
-      ["variation selector-17", "admin\u{E0100}"],
       ["Hangul filler", "admin\u3164"],
       ["Hangul choseong filler", "admin\u115F"],
       ["Hangul jungseong filler", "admin\u1160"],
@@ -102,6 +100,42 @@ describe("validateUsername and the zero-width joiners", () => {
       ["ZWJ after an ideographic space", "ad\u3000\u200Dmin"],
     ];
     for (const [label, name] of strays) assert.equal(validateUsername(name), refused, label);
+  });
+});
+
+describe("validateUsername and the variation selectors", () => {
+  const refused = "Username must not contain control or invisible characters.";
+
+  it("allows a variation selector after the character it changes: emoji, keycaps, kanji glyphs, Mongolian", () => {
+    const names = ["jo❤️", "❤️‍🔥", "🏳️‍🌈 fan", "☺️", "✌️ peace", "room 1️⃣", "#️⃣tag", "葛\u{E0100}飾", "ᠠ\u180B", "text ❤\uFE0E"];
+    for (const name of names) assert.equal(validateUsername(name), null, JSON.stringify(name));
+  });
+
+  it("refuses one that changes nothing visible: at the start, after ASCII, a space or another invisible", () => {
+    const strays: Array<[string, string]> = [
+      ["after an ASCII letter", "admin\uFE0F"],
+      ["at the start", "\uFE0Fadmin"],
+      ["after a space", "ad \uFE0Fmin"],
+      ["two in a row", "❤\uFE0F\uFE0F"],
+      ["after a joiner", "👩\u200D\uFE0F"],
+      ["after a digit without the keycap", "admin1\uFE0F"],
+      ["ideographic selector after ASCII", "admin\u{E0100}"],
+    ];
+    for (const [label, name] of strays) assert.equal(validateUsername(name), refused, label);
+  });
+});
+
+describe("isUsernameForLookup", () => {
+  it("takes any name an account could have, also one today's rules refuse (registered under older ones)", () => {
+    for (const name of ["alice", " Alice ", "admin\uFE0F", "admin\u200D", "👩‍💻"]) {
+      assert.equal(isUsernameForLookup(name), true, JSON.stringify(name));
+    }
+  });
+
+  it("refuses what no account can be called: blank, too long, control characters, not a string", () => {
+    for (const name of ["", "   ", "x".repeat(65), "x".repeat(16 * 1024), "al\u0000ice", "a\nb", undefined, 42, ["alice"]]) {
+      assert.equal(isUsernameForLookup(name), false, JSON.stringify(name));
+    }
   });
 });
 
