@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import http from "node:http";
+import net from "node:net";
 import { describe, it } from "node:test";
 import { closeGracefully, listen } from "../../src/http/listen.ts";
 
@@ -65,5 +66,60 @@ describe("closeGracefully", () => {
     await closeGracefully(server);
     await closeGracefully(server); // already closed: nothing to do
     agent.destroy();
+  });
+});
+
+describe("closeGracefully when clients don't cooperate", () => {
+  it("closes a connection that never sent a request (a browser's preconnect) once the grace period ends", { timeout: 20_000 }, async () => {
+    const server = http.createServer((_req, res) => res.end("ok"));
+    const url = await listen(server, { port: 0, host: "127.0.0.1" });
+    const { port } = new URL(url);
+    const silent = net.connect(Number(port), "127.0.0.1");
+    await new Promise((resolve) => silent.once("connect", resolve));
+    const halfSent = net.connect(Number(port), "127.0.0.1", () => halfSent.write("GET / HTTP/1.1\r\nHost: x\r\n"));
+    await new Promise((resolve) => halfSent.once("connect", resolve));
+    const closedByServer = Promise.all([silent, halfSent].map((socket) => new Promise((resolve) => socket.once("close", resolve))));
+    await closeGracefully(server, { graceMs: 100 });
+    await closedByServer;
+    assert.equal(server.listening, false);
+  });
+
+  it("answers a request that arrives on an open connection after closing began with Connection: close", { timeout: 20_000 }, async () => {
+    const server = http.createServer((_req, res) => res.end("ok"));
+    const url = await listen(server, { port: 0, host: "127.0.0.1" });
+    const { port } = new URL(url);
+    const socket = net.connect(Number(port), "127.0.0.1");
+    let received = "";
+    socket.on("data", (chunk: Buffer) => (received += chunk.toString("latin1")));
+    const ended = new Promise((resolve) => socket.once("close", resolve));
+    // A request already being sent (its headers are incomplete) when closing begins: not idle, so it
+    // is served, and its answer tells the client not to reuse the connection.
+    socket.write("GET / HTTP/1.1\r\nHost: x\r\n");
+    await new Promise((resolve) => setImmediate(resolve));
+    const closed = closeGracefully(server);
+    socket.write("\r\n");
+    await closed;
+    await ended;
+    assert.match(received, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.match(received, /\r\nConnection: close\r\n/i);
+  });
+
+  it("gives a second call the same promise: it resolves only once the server is closed", { timeout: 20_000 }, async () => {
+    let answer!: () => void;
+    let arrived!: () => void;
+    const requestArrived = new Promise<void>((resolve) => (arrived = resolve));
+    const server = http.createServer((_req, res) => {
+      answer = () => res.end("late");
+      arrived();
+    });
+    const url = await listen(server, { port: 0, host: "127.0.0.1" });
+    const response = fetch(url).then((r) => r.text());
+    await requestArrived;
+    const first = closeGracefully(server);
+    const second = closeGracefully(server);
+    assert.equal(second, first);
+    answer();
+    assert.equal(await response, "late");
+    await second;
   });
 });
