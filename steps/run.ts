@@ -85,8 +85,8 @@ async function main(): Promise<void> {
 // Only run when executed, not when a test imports listSteps/findStep.
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   main().catch((error: unknown) => {
-    // Configuration errors (a bad PORT, a corrupt users file, a port in use) get a message for the
-    // person starting the server; anything else is printed whole.
+    // Configuration errors (a bad PORT or HOST, a corrupt users file, an unreadable secret file, a port
+    // in use) get a message for the person starting the server; anything else is printed whole.
     const problem = startupProblem(error);
     console.error(problem === null ? error : `Cannot start: ${problem}`);
     process.exit(1);
@@ -96,7 +96,13 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
 /** What to tell the person starting the server, or null for an error that needs its stack. */
 export function startupProblem(error: unknown): string | null {
   if (error instanceof TypeError) return error.message;
-  const { code, address, port } = (error ?? {}) as { code?: unknown; address?: unknown; port?: unknown };
+  const { code, syscall, address, port, hostname } = (error ?? {}) as Record<string, unknown>;
+  // Only listen()'s own errors are about PORT and HOST: an EACCES from reading a file is not.
+  if (syscall === "getaddrinfo" && (code === "ENOTFOUND" || code === "EAI_AGAIN")) {
+    return `HOST "${String(hostname)}" is not a name this machine can look up (${code}); set HOST to a host ` +
+      "name or an IP address of this machine, such as 127.0.0.1, ::1 or 0.0.0.0 (every interface)";
+  }
+  if (syscall !== "listen") return null;
   const where = `${String(address)}:${String(port)}`;
   const choose = "choose another port with PORT (0 picks a free one; step 09 also listens on LOCAL_PROVIDER_PORT, " +
     "default PORT + 1)";

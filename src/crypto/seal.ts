@@ -3,10 +3,12 @@
 // Keys come from the secrets through HKDF once, here, never per message. The first secret seals, every
 // secret unseals (rotation: put the new secret first, keep the old ones until their files expire).
 // Optional associated data binds a message to its context, e.g. a session file to its file name, so
-// swapping two users' files makes both unreadable. Random IVs allow at most 2^32 messages per key
-// (SP 800-38D §8.3): the sealer counts and throws before that (R12). `unseal` never throws: anything
+// swapping two users' files makes both unreadable. Random IVs allow about 2^32 messages per key in all
+// (SP 800-38D §8.3; R12); enforced is only a per-process guard (each sealer counts its own seals, then
+// answers HttpError 503), so rotate keys well before 2^32 in total. `unseal` never throws: anything
 // malformed, truncated, tampered, sealed with an unknown key or for other associated data → null.
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { HttpError } from "../http/http-error.ts";
 import { deriveKey, keyId } from "./keys.ts";
 import { assertStrongSecret } from "./secret-strength.ts";
 
@@ -18,7 +20,7 @@ export interface Sealer {
 export interface SealerOptions {
   /** HKDF "info": the same secrets give unrelated keys for different purposes. */
   purpose?: string;
-  /** Refuse to seal after this many messages with one key (default 2^32). Tests lower it. */
+  /** Refuse to seal after this many messages by this sealer, i.e. this process (default 2^32). Tests lower it. */
   maxMessagesPerKey?: number;
 }
 
@@ -45,7 +47,9 @@ export function createSealer(secrets: readonly string[], options: SealerOptions 
     return { id: keyId(key), key };
   });
   const sealingKey = keys[0]!;
-  let sealedCount = 0; // per sealer: create one sealer per process and share it
+  // Per sealer, in memory: create one sealer per process and share it. Not per key: other processes,
+  // and earlier runs, that sealed with the same key are not counted.
+  let sealedCount = 0;
 
   return {
     seal(plaintext, associatedData = "") {
@@ -53,9 +57,12 @@ export function createSealer(secrets: readonly string[], options: SealerOptions 
         throw new TypeError(`seal() takes strings: plaintext and optional associated data`);
       }
       if (sealedCount >= maxMessagesPerKey) {
-        throw new Error(
+        // 503, not 500: the server works, but may not seal more until an operator rotates the key. The
+        // cause, logged by the error boundary, says so; the client sees only the public message.
+        const cause = new Error(
           `key "${sealingKey.id}" must be rotated: it sealed ${maxMessagesPerKey} messages, the limit for random IVs (NIST SP 800-38D §8.3); put a new secret first in the list`,
         );
+        throw new HttpError(503, "Cannot save right now. Please try again later.", { cause });
       }
       sealedCount += 1;
       const iv = randomBytes(ivBytes);

@@ -1,9 +1,11 @@
 // Checks, once at start-up, that a secret is strong enough to key an HMAC, a cipher or a file-name
 // hash: at least 32 bytes (RFC 2104 §3: shorter than the hash output weakens the HMAC) and, judged by
 // the characters it uses, room for 256 bits of entropy (64 hex digits, 43 base64 characters: 32
-// random bytes either way); and not obviously guessable (few distinct characters, a repeated block,
-// a placeholder word copied from a README, such as express-session's "keyboard cat"). Every module
-// that takes a secret calls this; sign()/unsign() repeat the cheap length checks on every call.
+// random bytes either way; text beyond ASCII counts per character, never more than printable ASCII);
+// no control characters (a line break means two secrets pasted into one); and not obviously guessable
+// (few distinct characters, a repeated block, a placeholder word copied from a README, such as
+// express-session's "keyboard cat", also when spelt with accents or full-width letters). Every module
+// that takes a secret calls this; sign()/unsign() repeat the cheap checks on every call.
 // A weak secret is a configuration error: a TypeError naming the setting, never showing the secret.
 import { Buffer } from "node:buffer";
 
@@ -26,11 +28,17 @@ const alphabets: ReadonlyArray<readonly [string, RegExp, number]> = [
   ["base64", /^[A-Za-z0-9+/=_-]+$/, Math.log2(64)],
   ["printable ASCII", /^[\x20-\x7e]+$/, Math.log2(95)],
 ];
+// Beyond ASCII a character may take 2–4 bytes, but a person picks it from far fewer than 2^16 likely
+// ones ("àáâ…", a row of emoji), so it counts at most as much as a printable ASCII character.
+const beyondAsciiBitsPerCharacter = Math.log2(95);
+// C0 and C1 controls, DEL included: a tab or line break is a paste accident or two secrets in one.
+const controlCharacterRegExp = /\p{Cc}/u;
 
 /**
  * The cheap part of assertStrongSecret(), fast enough for every call of sign()/unsign(): a non-empty
- * string of at least 32 bytes whose alphabet leaves room for 256 bits (so 32 hex digits, 128 bits,
- * are refused). Non-ASCII text is judged by its bytes alone.
+ * string of at least 32 bytes, without control characters, whose alphabet leaves room for 256 bits
+ * (so 32 hex digits, 128 bits, are refused). Text beyond ASCII is judged by its code points, each
+ * worth at most log2(95) bits, like printable ASCII: 39 of them at least.
  */
 export function assertSecretLength(secret: string, name = "secret"): void {
   if (typeof secret !== "string" || secret === "") {
@@ -41,14 +49,24 @@ export function assertSecretLength(secret: string, name = "secret"): void {
   if (bytes < minSecretBytes) {
     throw invalidSecret(name, `must be at least ${minSecretBytes} bytes, got ${bytes} (RFC 2104 §3); ${generateHint}`);
   }
-  for (const [alphabetName, characters, bitsPerCharacter] of alphabets) {
-    if (!characters.test(secret)) continue;
-    const maxBits = Math.floor(secret.length * bitsPerCharacter);
-    if (maxBits >= minSecretBits) return;
-    throw invalidSecret(name, `holds at most ${maxBits} bits in ${secret.length} characters of ${alphabetName}; ` +
-      `32 bytes of entropy need ${Math.ceil(minSecretBits / bitsPerCharacter)} such characters; ${generateHint}`);
+  if (controlCharacterRegExp.test(secret)) {
+    throw invalidSecret(name, "must not contain control characters such as a line break or a tab: it is one " +
+      `secret; to rotate, list the secrets in the setting as "new,old" (e.g. SESSION_SECRET="new,old"); ${generateHint}`);
   }
-  // Not ASCII: the byte count is all we can judge.
+  for (const [alphabetName, characters, bitsPerCharacter] of alphabets) {
+    if (characters.test(secret)) return assertRoom(name, secret.length, alphabetName, bitsPerCharacter);
+  }
+  // Not ASCII: count code points (an emoji is one, though two UTF-16 units and four bytes).
+  let codePoints = 0;
+  for (const _ of secret) codePoints += 1;
+  assertRoom(name, codePoints, "text beyond ASCII (counted like printable ASCII)", beyondAsciiBitsPerCharacter);
+}
+
+function assertRoom(name: string, characterCount: number, alphabetName: string, bitsPerCharacter: number): void {
+  const maxBits = Math.floor(characterCount * bitsPerCharacter);
+  if (maxBits >= minSecretBits) return;
+  throw invalidSecret(name, `holds at most ${maxBits} bits in ${characterCount} characters of ${alphabetName}; ` +
+    `32 bytes of entropy need ${Math.ceil(minSecretBits / bitsPerCharacter)} such characters; ${generateHint}`);
 }
 
 function invalidSecret(name: string, rule: string): TypeError {
@@ -59,14 +77,17 @@ function invalidSecret(name: string, rule: string): TypeError {
 export function assertStrongSecret(secret: string, name = "secret"): void {
   assertSecretLength(secret, name);
   const fail = (rule: string) => new TypeError(`secret "${name}" is invalid: ${rule}`);
-  if (new Set(secret).size < minDistinctCharacters) {
+  // Judge the letters a reader sees: "chängeme" is "changeme", "ｃｈａｎｇｅｍｅ" too (NFKD, then
+  // without the combining marks it split off), and "àáâ…" is a row of a's.
+  const plain = secret.normalize("NFKD").replace(/\p{M}/gu, "");
+  if (new Set(plain).size < minDistinctCharacters) {
     throw fail(`has fewer than ${minDistinctCharacters} distinct characters, so it is not ` +
       `random; ${generateHint}`);
   }
-  if (repeatsShortPattern(secret)) {
+  if (repeatsShortPattern(plain)) {
     throw fail(`repeats a shorter pattern, so it is not random; ${generateHint}`);
   }
-  const letters = secret.toLowerCase().replace(/[^a-z0-9]/g, "");
+  const letters = plain.toLowerCase().replace(/[^a-z0-9]/g, "");
   if (placeholderWords.some((word) => letters.includes(word))) {
     throw fail(`contains a well-known placeholder word, so it is guessable; ${generateHint}`);
   }

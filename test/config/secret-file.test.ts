@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import {
+  chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync,
+  writeFileSync,
+} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
@@ -7,6 +11,14 @@ import { loadOrCreateSecret, resolveSecrets } from "../../src/config/secret-file
 
 const strongA = "q3L8vZ0xN2pR5tW7yB1dF4hJ6kM9sU0cG5jT8wQ2eY7";
 const strongB = "Zk2Xc9Vb7Nm5Lq3Wp1Er8Ty6Ui4Oa0SdH3fK6gP9rX1";
+const isWindows = process.platform === "win32";
+const regenerate = "otherwise delete it to have a new one generated (this signs everyone out)";
+
+/** The ID of a process that has ended: a server that crashed. */
+function endedProcessId(): Promise<number> {
+  const child = spawn(process.execPath, ["-e", ""], { stdio: "ignore" });
+  return new Promise((resolve) => child.on("exit", () => resolve(child.pid!)));
+}
 
 describe("loadOrCreateSecret", () => {
   let dir = "";
@@ -55,18 +67,124 @@ describe("loadOrCreateSecret", () => {
     assert.deepEqual(logs, []);
   });
 
-  it("warns when other users can read the file", () => {
+  it("warns when other users can read the file, on the console when no log is given", { skip: isWindows }, (t) => {
+    const file = path.join(dir, "session-secret");
+    const warning = `Warning: ${file} can be read by other users of this machine; run: chmod 600 "${file}"`;
+    writeFileSync(file, strongA);
+    for (const mode of [0o644, 0o640, 0o604]) {
+      chmodSync(file, mode);
+      logs.length = 0;
+      assert.equal(loadOrCreateSecret(dir, "session-secret", log), strongA);
+      assert.deepEqual(logs, [warning]);
+    }
+    const warn = t.mock.method(console, "warn", () => {});
+    assert.deepEqual(resolveSecrets(undefined, dir, "session-secret"), [strongA]);
+    assert.deepEqual(warn.mock.calls.map((call) => call.arguments), [[warning]]);
+  });
+
+  it("refuses a file that other users may change: a secret written there would let them forge sessions", { skip: isWindows }, () => {
     const file = path.join(dir, "session-secret");
     writeFileSync(file, strongA);
-    chmodSync(file, 0o644);
-    loadOrCreateSecret(dir, "session-secret", log);
-    assert.deepEqual(logs, [`Warning: ${file} can be read by other users of this machine; run: chmod 600 "${file}"`]);
+    for (const mode of [0o666, 0o620, 0o602, 0o660]) {
+      chmodSync(file, mode);
+      const octal = mode.toString(8).padStart(4, "0");
+      assert.throws(() => resolveSecrets(undefined, dir, "session-secret", log), {
+        name: "TypeError",
+        message: `secret file "${file}" is unsafe: other users of this machine may change it (mode ${octal}), and a ` +
+          `secret they write there lets them forge sessions; if nobody else could have written it, run: chmod 600 ` +
+          `"${file}"; ${regenerate}`,
+      });
+      assert.equal(readFileSync(file, "utf8"), strongA, "the file is left as it was");
+    }
+    assert.deepEqual(logs, []);
+  });
+
+  // Only root may give a file away; as another user, any file it can create is its own.
+  const notRoot = isWindows || process.geteuid?.() !== 0 ? "needs root to chown a file to another user" : false;
+  it("refuses a file that belongs to another user, who could write a known secret into it", { skip: notRoot }, () => {
+    const file = path.join(dir, "session-secret");
+    writeFileSync(file, strongA, { mode: 0o600 });
+    chownSync(file, 12345, 12345);
+    assert.throws(() => loadOrCreateSecret(dir, "session-secret", log), {
+      name: "TypeError",
+      message: `secret file "${file}" is unsafe: it belongs to user 12345, not to user 0 who runs this server, and a ` +
+        `secret its owner writes there lets them forge sessions; run the server as its owner, or if you trust its ` +
+        `content, run: chown 0 "${file}"; ${regenerate}`,
+    });
+  });
+
+  it("refuses a folder at the file's path, saying what to do instead of showing a stack trace", () => {
+    const file = path.join(dir, "session-secret");
+    mkdirSync(file);
+    assert.throws(() => loadOrCreateSecret(dir, "session-secret", log), {
+      name: "TypeError",
+      message: `secret file "${file}" is a folder, not a file: remove it to have a secret generated there, or set ` +
+        "DATA_DIR to another folder",
+    });
+  });
+
+  it("refuses a symbolic link, also a dangling one, and creates nothing where it points", { skip: isWindows }, () => {
+    const file = path.join(dir, "session-secret");
+    const message = `secret file "${file}" cannot be read (ELOOP): it is a symbolic link, and a secret is read only ` +
+      "from a regular file (a link can be pointed elsewhere): replace the link with the file itself, or remove it to " +
+      "have a new secret generated";
+    symlinkSync(path.join(dir, "nowhere"), file);
+    assert.throws(() => loadOrCreateSecret(dir, "session-secret", log), { name: "TypeError", message });
+    assert.deepEqual(readdirSync(dir), ["session-secret"], "nothing was created at the link's target");
+    rmSync(file);
+    writeFileSync(path.join(dir, "real-secret"), strongA, { mode: 0o600 });
+    symlinkSync(path.join(dir, "real-secret"), file);
+    assert.throws(() => loadOrCreateSecret(dir, "session-secret", log), { name: "TypeError", message });
+  });
+
+  it("refuses a file holding two secrets on two lines, pointing to the setting's \"new,old\" list", () => {
+    const file = path.join(dir, "session-secret");
+    writeFileSync(file, `${strongB}\n${strongA}\n`, { mode: 0o600 });
+    assert.throws(() => loadOrCreateSecret(dir, "session-secret", log), (error: unknown) => {
+      assert.ok(error instanceof TypeError);
+      assert.ok(error.message.startsWith(`secret "${file}" is invalid: must not contain control characters such as ` +
+        'a line break or a tab: it is one secret; to rotate, list the secrets in the setting as "new,old"'), error.message);
+      assert.ok(!error.message.includes(strongA) && !error.message.includes(strongB));
+      return true;
+    });
+  });
+
+  describe("temporary files a crash left (each holds a valid secret)", () => {
+    const leftover = (pid: number, hex = "0badc0de") => `session-secret.${pid}.${hex}.tmp`;
+
+    it("removes those of a process that has ended, and those carrying this process's ID (a restarted container), and nothing else", async () => {
+      const ended = await endedProcessId();
+      const others = [
+        "session-secret.bak", "session-secret.1.0badc0de.tmp.swp", "session-secret.1.0BADC0DE.tmp",
+        "session-secret.1.0badc0.tmp", "encryption-key.1.0badc0de.tmp", "xsession-secret.1.0badc0de.tmp",
+      ];
+      for (const name of others) writeFileSync(path.join(dir, name), "keep me");
+      for (const name of [leftover(ended), leftover(process.pid, "12ab34cd")]) writeFileSync(path.join(dir, name), strongA);
+      loadOrCreateSecret(dir, "session-secret", log); // first run: also creates the secret
+      assert.deepEqual(readdirSync(dir).sort(), [...others, "session-secret"].sort());
+      writeFileSync(path.join(dir, leftover(ended)), strongB);
+      loadOrCreateSecret(dir, "session-secret", log); // a later start: the secret exists
+      assert.deepEqual(readdirSync(dir).sort(), [...others, "session-secret"].sort());
+    });
+
+    it("removes an old one even if its process ID is now a live process's, but keeps a live process's fresh one", () => {
+      const live = process.ppid; // the test runner: alive, and not this process
+      const fresh = path.join(dir, leftover(live, "aaaaaaaa"));
+      const old = path.join(dir, leftover(live, "bbbbbbbb"));
+      writeFileSync(fresh, strongA);
+      writeFileSync(old, strongB);
+      const twoMinutesAgo = new Date(Date.now() - 120_000);
+      utimesSync(old, twoMinutesAgo, twoMinutesAgo);
+      loadOrCreateSecret(dir, "session-secret", log);
+      assert.deepEqual(readdirSync(dir).sort(), ["session-secret", leftover(live, "aaaaaaaa")],
+        "a write in progress in another server starting at the same moment is left alone");
+    });
   });
 
   it("refuses an empty or weak file instead of silently replacing it (which would sign everyone out)", () => {
     const file = path.join(dir, "session-secret");
     for (const content of ["", "\n", "short", "a".repeat(64)]) {
-      writeFileSync(file, content);
+      writeFileSync(file, content, { mode: 0o600 });
       assert.throws(() => loadOrCreateSecret(dir, "session-secret", log), (error: unknown) => {
         assert.ok(error instanceof TypeError);
         assert.ok(error.message.startsWith(`secret "${file}" is invalid: `), error.message);

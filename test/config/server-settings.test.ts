@@ -28,6 +28,10 @@ describe("readServerSettings", () => {
     });
     assert.equal(readServerSettings({ PORT: " 8080 " }, "09-oauth").port, 8080);
     assert.equal(readServerSettings({ PORT: "65535" }, "09-oauth").port, 65535);
+    for (const host of ["localhost", "0.0.0.0", "192.168.1.20", "::", "fe80::1%lo", "app.example.com",
+      "app.example.com.", "my_service", "xn--bcher-kva.example"]) {
+      assert.equal(readServerSettings({ HOST: ` ${host} ` }, "09-oauth").host, host);
+    }
   });
 
   it("refuses a PORT that is not a whole number from 0 to 65535, naming the variable", () => {
@@ -35,6 +39,18 @@ describe("readServerSettings", () => {
       assert.throws(() => readServerSettings({ PORT: value }, "01-view-counter"), {
         name: "TypeError",
         message: `PORT is invalid: must be a whole number from 0 to 65535, got "${value}"`,
+      });
+    }
+  });
+
+  it("refuses a HOST with a port, a scheme, brackets or a path, naming the variable, with examples", () => {
+    for (const value of ["localhost:3000", "127.0.0.1:8080", "http://127.0.0.1", "https://example.com/", "[::1]",
+      "example.com/app", "127.0.0.256", "10.1", "-leading-hyphen.example", "two..dots", "a b", "x".repeat(64),
+      "host\r\nX-Injected: 1"]) {
+      assert.throws(() => readServerSettings({ HOST: value }, "01-view-counter"), {
+        name: "TypeError",
+        message: "HOST is invalid: must be a host name or an IP address, without scheme, port or brackets " +
+          `(e.g. 127.0.0.1, ::1, 0.0.0.0 or localhost), got "${value}"`,
       });
     }
   });

@@ -4,6 +4,7 @@ import { syncBuiltinESMExports } from "node:module";
 import { describe, it } from "node:test";
 import { deriveKey } from "../../src/crypto/keys.ts";
 import { createSealer } from "../../src/crypto/seal.ts";
+import { HttpError } from "../../src/http/http-error.ts";
 
 const secretA = "sealer-test-secret-A-0123456789abcdefghijklmnopq";
 const secretB = "sealer-test-secret-B-zyxwvutsrqponmlkjihgfedcba98";
@@ -157,15 +158,20 @@ describe("createSealer", () => {
     assert.equal(sealer.unseal(sealed, 42 as unknown as string), null);
   });
 
-  it("R12: refuses to seal past maxMessagesPerKey, telling to rotate, and still unseals", () => {
+  it("R12: refuses to seal past maxMessagesPerKey with a 503 whose logged cause says to rotate, and still unseals", () => {
     const sealer = createSealer([secretA], { maxMessagesPerKey: 3 });
     const sealed = [sealer.seal("1"), sealer.seal("2"), sealer.seal("3")];
     const id = sealed[0]!.split(".")[1];
-    assert.throws(() => sealer.seal("4"), {
-      name: "Error",
-      message: `key "${id}" must be rotated: it sealed 3 messages, the limit for random IVs (NIST SP 800-38D §8.3); put a new secret first in the list`,
-    });
-    assert.throws(() => sealer.seal("5"), /must be rotated/);
+    for (const plaintext of ["4", "5"]) {
+      assert.throws(() => sealer.seal(plaintext), (error: unknown) => {
+        assert.ok(error instanceof HttpError);
+        assert.equal(error.status, 503);
+        assert.equal(error.publicMessage, "Cannot save right now. Please try again later.");
+        assert.equal((error.cause as Error).message, `key "${id}" must be rotated: it sealed 3 messages, the limit ` +
+          "for random IVs (NIST SP 800-38D §8.3); put a new secret first in the list");
+        return true;
+      });
+    }
     assert.deepEqual(sealed.map((message) => sealer.unseal(message)), ["1", "2", "3"]);
     const rotated = createSealer([secretB, secretA], { maxMessagesPerKey: 3 });
     assert.equal(rotated.unseal(rotated.seal("4")), "4");

@@ -5,6 +5,9 @@ import { assertSecrets, assertStrongSecret } from "../../src/crypto/secret-stren
 
 const secret = randomBytes(32).toString("base64url");
 const oldSecret = randomBytes(32).toString("base64url");
+// `count` distinct Greek letters (α…ω, then Α…), which no normalization changes.
+const greek = (count: number) => [...Array.from({ length: 25 }, (_, i) => String.fromCodePoint(0x3b1 + i)),
+  ...Array.from({ length: 17 }, (_, i) => String.fromCodePoint(0x391 + i))].slice(0, count).join("");
 const generateHint = "generate one with: " +
   `node -e "console.log(require('node:crypto').randomBytes(32).toString('base64url'))"`;
 
@@ -49,10 +52,40 @@ describe("assertStrongSecret", () => {
     });
   }
 
-  it("counts bytes, not characters", () => {
-    // 16 distinct non-ASCII characters of 2 bytes each: 32 bytes in 16 characters.
-    assertStrongSecret("\u00e0\u00e1\u00e2\u00e3\u00e4\u00e5\u00e6\u00e7" +
-      "\u00e8\u00e9\u00ea\u00eb\u00ec\u00ed\u00ee\u00ef");
+  // Text beyond ASCII takes 2–4 bytes a character, but is judged by its characters, each worth at
+  // most what a printable ASCII one is: otherwise these would pass on their byte count alone.
+  const beyondAscii = (count: number) => `holds at most ${Math.floor(count * Math.log2(95))} bits in ${count} ` +
+    "characters of text beyond ASCII (counted like printable ASCII); 32 bytes of entropy need 39 such characters";
+  const controls = "must not contain control characters such as a line break or a tab: it is one secret; " +
+    'to rotate, list the secrets in the setting as "new,old" (e.g. SESSION_SECRET="new,old")';
+  const weakBeyondAscii: Array<[string, string, string]> = [
+    ["16 consecutive accented letters (32 bytes)", "àáâãäåæçèéêëìíîï", beyondAscii(16)],
+    ["8 consecutive emoji (32 bytes)", "😀😁😂😃😄😅😆😇", beyondAscii(8)],
+    ["38 Greek letters", greek(38), beyondAscii(38)],
+    ["a placeholder spelt with accents", "chängeme-chängeme-in-prödüctiön-2024-Q3!", placeholder],
+    ["a placeholder in full-width letters", "ｃｈａｎｇｅｍｅ-before-deploying-to-prod-2024!", placeholder],
+    ["a block repeated with its first letter's accent changed", "àáâãä".replace(/./gu, "$&bcdefg-"), "repeats a shorter pattern, so it is not random"],
+    ["accented forms of six letters", "àáâãäåèéêëìíîïòóôõöùúûüýÿ".repeat(2), fewDistinct],
+    ["31 sequential characters and a tab", "0123456789abcdefghijklmnopqrstu\t", controls],
+    ["two secrets on two lines", `${secret}\n${oldSecret}`, controls],
+    ["a secret and a carriage return", `${secret}\r`, controls],
+    ["a NUL byte", `${secret}\u0000`, controls],
+    ["a C1 control character", `${secret}\u0085`, controls],
+  ];
+  for (const [label, candidate, rule] of weakBeyondAscii) {
+    it(`rejects ${label} without revealing it`, () => {
+      assert.throws(() => assertStrongSecret(candidate, "SESSION_SECRET"), (error: unknown) => {
+        assert.ok(error instanceof TypeError);
+        assert.equal(error.message, `secret "SESSION_SECRET" is invalid: ${rule}; ${generateHint}`);
+        assert.ok(!error.message.includes(candidate));
+        return true;
+      });
+    });
+  }
+
+  it("accepts text beyond ASCII with room for 256 bits at the printable-ASCII rate (39 characters)", () => {
+    assertStrongSecret(greek(39));
+    assertStrongSecret("Zwölf Boxkämpfer jagen Viktor quer über den großen Sylter Deich");
   });
 
   it("names the setting as 'secret' by default", () => {

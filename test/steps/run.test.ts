@@ -1,14 +1,14 @@
 // The step runner as a reader uses it: `npm run step -- <n>` is `tsx steps/run.ts <n>`. These tests
 // start it as a child process (through tsx on Node 20, natively where Node strips types itself).
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { type ChildProcess, spawn, type SpawnOptions } from "node:child_process";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import net from "node:net";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { findStep, listSteps } from "../../steps/run.ts";
+import { findStep, listSteps, startupProblem } from "../../steps/run.ts";
 import { rawRequest } from "../helpers/raw-http.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -25,8 +25,9 @@ interface Child {
   exited: Promise<number | null>;
 }
 
-function runStep(argument: string, env: Record<string, string> = {}): Child {
+function runStep(argument: string, env: Record<string, string> = {}, options: Pick<SpawnOptions, "uid" | "gid"> = {}): Child {
   const child = spawn(process.execPath, [...nodeArguments, "steps/run.ts", argument], {
+    ...options,
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -82,6 +83,35 @@ describe("findStep", () => {
     const real = listSteps();
     assert.equal(real[0], "01-view-counter");
     assert.deepEqual(real, [...real].sort());
+  });
+});
+
+describe("startupProblem", () => {
+  const choose = "choose another port with PORT (0 picks a free one; step 09 also listens on LOCAL_PROVIDER_PORT, " +
+    "default PORT + 1)";
+  // Shaped as Node reports them (code, syscall and the fields it adds).
+  const listenError = (code: string, address: string, port?: number) =>
+    Object.assign(new Error(`listen ${code}`), { code, syscall: "listen", address, port });
+  const fileError = (code: string, syscall: string) =>
+    Object.assign(new Error(`${code}: ${syscall} '/srv/app/.data/session-secret'`), { code, syscall, path: "/srv/app/.data/session-secret" });
+
+  it("explains a HOST that does not resolve (listen's getaddrinfo lookup)", () => {
+    for (const code of ["ENOTFOUND", "EAI_AGAIN"]) {
+      const error = Object.assign(new Error(`getaddrinfo ${code} app.internal`), { code, syscall: "getaddrinfo", hostname: "app.internal" });
+      assert.equal(startupProblem(error), `HOST "app.internal" is not a name this machine can look up (${code}); set HOST ` +
+        "to a host name or an IP address of this machine, such as 127.0.0.1, ::1 or 0.0.0.0 (every interface)");
+    }
+  });
+
+  it("explains only listen()'s EACCES, EADDRINUSE and EADDRNOTAVAIL by PORT and HOST; a file's keeps its stack", () => {
+    assert.equal(startupProblem(listenError("EADDRINUSE", "127.0.0.1", 3000)),
+      `127.0.0.1:3000 is already in use by another program; ${choose}`);
+    assert.equal(startupProblem(listenError("EACCES", "0.0.0.0", 80)),
+      `no permission to listen on 0.0.0.0:80 (ports below 1024 need privileges); ${choose}`);
+    assert.equal(startupProblem(listenError("EADDRNOTAVAIL", "10.255.255.1")), "HOST 10.255.255.1 is not an address of this machine");
+    for (const [code, syscall] of [["EACCES", "open"], ["EACCES", "mkdir"], ["EADDRINUSE", "connect"], ["EADDRNOTAVAIL", "connect"]] as const) {
+      assert.equal(startupProblem(fileError(code, syscall)), null, `${code} from ${syscall}`);
+    }
   });
 });
 
@@ -152,4 +182,33 @@ describe("npm run step -- <n>", () => {
     assert.equal(child.stderr().trim(), `Cannot start: 127.0.0.1:${port} is already in use by another program; ` +
       "choose another port with PORT (0 picks a free one; step 09 also listens on LOCAL_PROVIDER_PORT, default PORT + 1)");
   });
+
+  it("refuses to start with a clear message when HOST has a port or a scheme", async () => {
+    for (const host of ["localhost:3000", "http://127.0.0.1"]) {
+      const child = runStep("01", { HOST: host, PORT: "0" });
+      assert.equal(await child.exited, 1);
+      assert.equal(child.stderr().trim(), "Cannot start: HOST is invalid: must be a host name or an IP address, without " +
+        `scheme, port or brackets (e.g. 127.0.0.1, ::1, 0.0.0.0 or localhost), got "${host}"`);
+    }
+  });
+
+  // The file was created by another user (often: once with sudo). Root reads anything, so as root the
+  // server runs as "nobody" instead; as anyone else, the file's mode denies reading.
+  const asRoot = process.geteuid?.() === 0;
+  it("names an unreadable secret file and what to do, instead of a port problem or a stack trace",
+    { skip: process.platform === "win32" ? "no file modes on Windows" : false }, async () => {
+      const dataDir = mkdtempSync(path.join(os.tmpdir(), "nsfs-"));
+      after(() => rmSync(dataDir, { recursive: true, force: true }));
+      chmodSync(dataDir, 0o755);
+      const file = path.join(dataDir, "session-secret");
+      writeFileSync(file, "q3L8vZ0xN2pR5tW7yB1dF4hJ6kM9sU0cG5jT8wQ2eY7\n", { mode: asRoot ? 0o600 : 0o000 });
+      const nobody = 65534;
+      const child = runStep("02", { PORT: "0", DATA_DIR: dataDir }, asRoot ? { uid: nobody, gid: nobody } : {});
+      const user = asRoot ? nobody : process.geteuid!();
+      assert.equal(await child.exited, 1);
+      assert.equal(child.stderr().trim(), `Cannot start: secret file "${file}" cannot be read (EACCES): this user may ` +
+        `not read it (was it created with sudo?): run the server as the file's owner, or give the file to user ${user} ` +
+        `(e.g. sudo chown ${user} "${file}")`);
+      assert.equal(child.stdout(), "");
+    });
 });
