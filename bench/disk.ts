@@ -1,14 +1,17 @@
-// The disk's own ceiling for a file session store: how many small files per second this machine can
-// write atomically (temp file, write, fsync, close, rename, as src/files/atomic-write.ts does) with 50
-// writes in flight, on the folder the bench servers use: as new files (new visitors) and over existing
-// ones (returning browsers). Every request of a view counter on a file store writes one such file, so
-// no file store can serve more requests per second than this; the same without fsync shows what
-// durability costs. Runs in its own process (libuv's default thread
-// pool of 4, like the servers) and replies with DiskRow[] over IPC.
-import { rmSync } from "node:fs";
+// The disk's own rate for a file session store's kind of write: how many small files per second this
+// machine writes atomically (temp file, write, fsync, close, rename, as src/files/atomic-write.ts
+// does) with 50 writers in flight, on the disk the bench servers use: as new files (new visitors)
+// and over existing ones (returning browsers); the same without fsync shows what durability costs.
+// It is the rate of this probe's own pattern at that moment, a reference for how the disk is doing,
+// not an upper bound for the servers: a server writes in a pattern of its own (its file names, sizes,
+// folders and timing), and a virtual disk's speed changes from minute to minute, so the two can differ
+// either way (on the machine this was written on, step 04 served two to three times the probe's rate
+// in the same run). Runs in its own process (libuv's default thread pool of 4, like the servers), in
+// the folder the orchestrator passes as argv[2] (which it also removes, so Ctrl-C leaves nothing
+// behind), and replies with DiskRow[] over IPC.
 import fs from "node:fs/promises";
 import path from "node:path";
-import { makeDataDir, settleDisk } from "./processes.ts";
+import { settleDisk } from "./processes.ts";
 
 export interface DiskRow {
   operation: string;
@@ -40,20 +43,16 @@ async function measure(dir: string, options: { sync: boolean; replace: boolean; 
 
 async function main(): Promise<void> {
   const seconds = process.argv.includes("--quick") ? 1 : 3;
-  const dir = makeDataDir();
-  try {
-    const rows: DiskRow[] = [
-      { operation: "new file: write + fsync + rename (a new visitor)", writesPerSecond: await measure(dir, { sync: true, replace: false, seconds }) },
-      { operation: "replace a file: write + fsync + rename over it (a returning browser)", writesPerSecond: await measure(dir, { sync: true, replace: true, seconds }) },
-      { operation: "replace a file without fsync", writesPerSecond: await measure(dir, { sync: false, replace: true, seconds }) },
-    ];
-    await new Promise<void>((resolve) => process.send?.({ type: "result", rows }, () => resolve()));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const dir = process.argv[2] ?? "";
+  const rows: DiskRow[] = [
+    { operation: "new file: write + fsync + rename (a new visitor)", writesPerSecond: await measure(dir, { sync: true, replace: false, seconds }) },
+    { operation: "replace a file: write + fsync + rename over it (a returning browser)", writesPerSecond: await measure(dir, { sync: true, replace: true, seconds }) },
+    { operation: "replace a file without fsync", writesPerSecond: await measure(dir, { sync: false, replace: true, seconds }) },
+  ];
+  await new Promise<void>((resolve) => process.send?.({ type: "result", rows }, () => resolve()));
 }
 
-if (process.send) {
+if (process.send && process.argv[2]) {
   main().then(
     () => process.exit(0),
     (error: unknown) => {

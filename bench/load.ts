@@ -4,10 +4,16 @@
 // own cookie jar, updated from every Set-Cookie it receives. autocannon's per-request `context` is
 // reset after every request when there is one request in the list, so the jar lives on the client
 // (setupClient) and is written into the request with client.setHeaders() when a cookie changes.
+// Each browser's first visit is made before the repetition starts (prime()), not timed: otherwise a
+// slow server's "returning" run would be mostly first visits, that is new-visitor throughput.
 // "new" mode: no cookie ever, so every request is a first visit.
-// Protocol (bench/processes.ts): argv[2] is a JSON LoadOptions; the warm-up runs first and is not
-// reported; before each measured repetition the child sends "ready" and waits for "go" (so the
-// orchestrator can read the server's CPU time at the start), then sends the repetition's "result".
+// Protocol (bench/processes.ts): argv[2] is a JSON array of LoadOptions, run one after the other in
+// this one process (a process costs a second or more to start: one per mode would add up); for each,
+// the warm-up runs first and is not reported; before each measured repetition the child makes the
+// first visits (returning mode), sends "ready" and waits for "go" (so the orchestrator can wait for
+// the server to be idle and read its CPU time at the start), then sends the repetition's "result".
+// Both messages carry `run`, the index of the LoadOptions they belong to.
+import http from "node:http";
 import autocannon from "autocannon";
 
 export interface LoadOptions {
@@ -37,7 +43,7 @@ export interface LoadResult {
   non2xx: number;
   /** Bodies that did not read "Views: <n>". */
   mismatches: number;
-  /** Responses that said "Views: 1": about one per connection when cookies are kept. */
+  /** Responses that said "Views: 1": none in returning mode while the browsers keep their sessions. */
   firstVisits: number;
   setCookieHeaders: number;
   clientCpuMicros: number;
@@ -76,9 +82,31 @@ interface AutocannonClient {
   setHeaders(headers: Record<string, string>): void;
 }
 
-function run(options: LoadOptions): Promise<LoadResult> {
+/**
+ * Returning mode: each browser's first visit, one request per connection, all at once and before the
+ * timed run; returns each browser's cookie jar. A visit that fails leaves its jar empty: that browser's
+ * first timed request is then a first visit, and shows in the report's first-visit share.
+ */
+async function prime(options: LoadOptions): Promise<Jar[]> {
+  const visit = () =>
+    new Promise<Jar>((resolve) => {
+      const jar: Jar = new Map();
+      const request = http.get(options.url, { agent: false, timeout: 60_000 }, (response) => {
+        for (const header of response.headers["set-cookie"] ?? []) applySetCookie(jar, header);
+        response.resume().on("end", () => resolve(jar)).on("error", () => resolve(jar));
+      });
+      request.on("timeout", () => request.destroy(new Error("timeout")));
+      request.on("error", () => resolve(jar));
+    });
+  return Promise.all(Array.from({ length: options.connections }, visit));
+}
+
+const cookieHeader = (jar: Jar) => [...jar].map(([name, value]) => `${name}=${value}`).join("; ");
+
+function run(options: LoadOptions, jars: Jar[] = []): Promise<LoadResult> {
   let firstVisits = 0;
   let setCookieHeaders = 0;
+  let clients = 0;
   const cpuBefore = process.cpuUsage();
   return new Promise((resolve, reject) => {
     const instance = autocannon(
@@ -92,7 +120,9 @@ function run(options: LoadOptions): Promise<LoadResult> {
         sampleInt: 250,
         setupClient: (client: AutocannonClient) => {
           if (options.mode !== "returning") return;
-          const jar: Jar = new Map();
+          // One primed browser per connection (autocannon sets up its clients one by one).
+          const jar: Jar = jars[clients++] ?? new Map();
+          if (jar.size > 0) client.setHeaders({ cookie: cookieHeader(jar) });
           client.on("headers", ({ headers }) => {
             let changed = false;
             for (let i = 0; i < headers.length; i += 2) {
@@ -101,7 +131,7 @@ function run(options: LoadOptions): Promise<LoadResult> {
               changed = applySetCookie(jar, headers[i + 1] ?? "") || changed;
             }
             if (!changed) return;
-            const cookie = [...jar].map(([name, value]) => `${name}=${value}`).join("; ");
+            const cookie = cookieHeader(jar);
             client.setHeaders(cookie ? { cookie } : {});
           });
         },
@@ -137,38 +167,48 @@ function run(options: LoadOptions): Promise<LoadResult> {
   });
 }
 
-function waitForGo(): Promise<void> {
+function waitForGo(run: number): Promise<void> {
   return new Promise((resolve) => {
+    // If the orchestrator goes (or stops this run), "go" never comes: exit rather than wait.
+    const onDisconnect = () => process.exit(1);
     const onMessage = (message: { type?: string }) => {
       if (message?.type !== "go") return;
       process.off("message", onMessage);
+      process.off("disconnect", onDisconnect);
       resolve();
     };
     process.on("message", onMessage);
-    process.send?.({ type: "ready" });
+    process.once("disconnect", onDisconnect);
+    process.send?.({ type: "ready", run });
   });
 }
 
-async function main(options: LoadOptions): Promise<void> {
-  if (options.warmupAmount) {
-    await run({ ...options, amount: options.warmupAmount });
-  } else if (options.warmupSeconds) {
-    await run({ ...options, amount: undefined, durationSeconds: options.warmupSeconds });
-  }
-  for (let i = 0; i < (options.repetitions ?? 1); i++) {
-    await waitForGo();
-    const result = await run(options);
-    await new Promise<void>((resolve) => process.send?.({ type: "result", result }, () => resolve()));
+async function main(plan: LoadOptions[]): Promise<void> {
+  for (const [index, options] of plan.entries()) {
+    if (options.warmupAmount) {
+      await run({ ...options, amount: options.warmupAmount });
+    } else if (options.warmupSeconds) {
+      await run({ ...options, amount: undefined, durationSeconds: options.warmupSeconds });
+    }
+    for (let i = 0; i < (options.repetitions ?? 1); i++) {
+      // Fresh browsers every repetition. Their first visits come before "ready", so the orchestrator's
+      // wait for an idle server also waits for the writes they caused.
+      const jars = options.mode === "returning" ? await prime(options) : [];
+      await waitForGo(index);
+      const result = await run(options, jars);
+      await new Promise<void>((resolve) => process.send?.({ type: "result", run: index, result }, () => resolve()));
+    }
   }
 }
 
-const options = JSON.parse(process.argv[2] ?? "{}") as LoadOptions;
-if (!/^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\]):\d+\//.test(options.url) || !process.send) {
+const plan = JSON.parse(process.argv[2] ?? "[]") as LoadOptions[];
+const loopback = /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\]):\d+\//;
+if (!Array.isArray(plan) || plan.length === 0 || !plan.every((options) => loopback.test(options.url)) || !process.send) {
   // The bench only ever loads servers it started on this machine, and only as a child process.
   console.error("load.ts: run by bench/run.ts only (IPC), against a loopback URL");
   process.exit(2);
 }
-main(options).then(
+main(plan).then(
   () => process.exit(0),
   (error: unknown) => {
     console.error("load.ts:", error);

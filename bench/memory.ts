@@ -4,7 +4,7 @@
 // garbage waiting for collection. An unbounded store grows with every visitor; a bounded one
 // (oldest evicted past maxEntries) levels off.
 import type { BenchServer } from "./catalogue.ts";
-import { makeDataDir, removeDataDir, runLoad, startServer } from "./processes.ts";
+import { makeDataDir, removeDataDir, runLoad, startServer, type RunningServer } from "./processes.ts";
 
 export interface MemoryRow {
   serverId: string;
@@ -26,8 +26,10 @@ export async function measureMemory(
   options: { visitors: number; connections: number; maxSeconds: number; nodeArgs?: string[] },
 ): Promise<MemoryRow> {
   const dataDir = makeDataDir();
-  const running = await startServer(server.file, server.args, { dataDir, nodeArgs: options.nodeArgs });
+  let started: RunningServer | undefined; // inside the try, so a server that fails to start leaves no folder
   try {
+    const running = await startServer(server.file, server.args, { dataDir, nodeArgs: options.nodeArgs });
+    started = running;
     // Warm-up: 1,000 visitors, so code paths are compiled and pools allocated before the baseline
     // (taken once the server is idle, after a full GC).
     let before = await running.stats();
@@ -54,7 +56,7 @@ export async function measureMemory(
       heapTotalGrowthMiB: (after.heapTotalBytes - before.heapTotalBytes) / mebibyte,
     };
   } finally {
-    await running.stop();
+    await started?.stop();
     removeDataDir(dataDir);
   }
 }

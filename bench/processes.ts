@@ -1,7 +1,8 @@
-// Child processes for the bench: every server and every load run is its own process, started
+// Child processes for the bench: every server and every load generator is its own process, started
 // here and stopped by its PID (never by name), on loopback only. A server is "ready" when it prints
 // "Listening on http://127.0.0.1:PORT"; lines it prints after that are counted as warnings (that is
-// how store warnings are reported). Children still alive when the bench exits are killed by PID.
+// how store warnings are reported). Children still alive when the bench exits are killed by PID, and
+// data folders not yet removed are removed, on Ctrl-C too.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import path from "node:path";
@@ -12,6 +13,9 @@ import type { ServerStats } from "./servers/serve.ts";
 export const benchDir = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(benchDir, "..");
 
+/** Data folders not removed yet: Ctrl-C exits without running `finally` blocks, so killAll() removes them. */
+const liveDataDirs = new Set<string>();
+
 /**
  * A fresh data folder for one server run, under bench/results/ (git-ignored), on the disk that holds
  * the repository. Not os.tmpdir(): /tmp is a RAM file system on many systems, where fsync costs
@@ -20,7 +24,15 @@ export const repoRoot = path.resolve(benchDir, "..");
 export function makeDataDir(): string {
   const parent = path.join(benchDir, "results", "data");
   mkdirSync(parent, { recursive: true });
-  return mkdtempSync(path.join(parent, "run-"));
+  const dir = mkdtempSync(path.join(parent, "run-"));
+  liveDataDirs.add(dir);
+  return dir;
+}
+
+function removeNow(dir: string): void {
+  // Retries: a server killed a moment ago may still be creating a file in it.
+  rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+  liveDataDirs.delete(dir);
 }
 
 /**
@@ -30,7 +42,7 @@ export function makeDataDir(): string {
  * file stores take turns for that reason (run.ts).
  */
 export function removeDataDir(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
+  removeNow(dir);
   settleDisk();
 }
 
@@ -51,8 +63,24 @@ const typeScriptArgs = (process.features as { typescript?: string }).typescript
   : ["--import", import.meta.resolve("tsx")];
 const live = new Set<ChildProcess>();
 
+/** process.kill, except that a process that has exited already (ESRCH) is not an error. */
+function sendSignal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+  }
+}
+
 function killAll(): void {
-  for (const child of live) if (child.pid !== undefined) process.kill(child.pid, "SIGKILL");
+  for (const child of live) if (child.pid !== undefined) sendSignal(child.pid, "SIGKILL");
+  for (const dir of liveDataDirs) {
+    try {
+      removeNow(dir);
+    } catch {
+      // Exiting anyway: a folder that will not go is left for the user (bench/results/data/).
+    }
+  }
 }
 process.on("exit", killAll);
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
@@ -179,12 +207,12 @@ export function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return Promise.resolve();
   const pid = child.pid;
   return new Promise((resolve) => {
-    const timer = setTimeout(() => process.kill(pid, "SIGKILL"), 5_000);
+    const timer = setTimeout(() => sendSignal(pid, "SIGKILL"), 5_000);
     child.once("exit", () => {
       clearTimeout(timer);
       resolve();
     });
-    process.kill(pid, "SIGTERM");
+    sendSignal(pid, "SIGTERM");
   });
 }
 
@@ -192,34 +220,56 @@ export function stopChild(child: ChildProcess): Promise<void> {
  * Runs bench/load.ts (autocannon) in its own process: its warm-up, then each repetition, calling
  * beforeRepetition() / afterRepetition() around each (for the server's CPU time).
  */
-export function runLoad(
+export async function runLoad(
   options: LoadOptions,
   hooks: { beforeRepetition?: () => Promise<void>; afterRepetition?: (result: LoadResult) => Promise<void> } = {},
 ): Promise<LoadResult[]> {
-  const child = spawnTs(path.join(benchDir, "load.ts"), [JSON.stringify(options)], {});
-  const results: LoadResult[] = [];
+  const [results = []] = await runLoads([options], hooks);
+  return results;
+}
+
+/**
+ * The same for several loads one after the other in one load process (a process costs a second or
+ * more to start), such as one server's two modes; the hooks are told which load (its index in plan).
+ * Returns each load's results. If a hook fails, the load child (which would wait for "go" forever)
+ * is stopped and the promise rejects with the hook's error.
+ */
+export function runLoads(
+  plan: LoadOptions[],
+  hooks: { beforeRepetition?: (run: number) => Promise<void>; afterRepetition?: (result: LoadResult, run: number) => Promise<void> } = {},
+): Promise<LoadResult[][]> {
+  const child = spawnTs(path.join(benchDir, "load.ts"), [JSON.stringify(plan)], {});
+  const results: LoadResult[][] = plan.map(() => []);
   let chain = Promise.resolve();
+  let failed: { error: unknown } | undefined;
   return new Promise((resolve, reject) => {
     let stderr = "";
     child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr = (stderr + chunk).slice(-2000)));
     child.stdout?.resume();
-    child.on("message", (message: { type?: string; result?: LoadResult }) => {
+    child.on("message", (message: { type?: string; run?: number; result?: LoadResult }) => {
       chain = chain.then(async () => {
+        const run = message.run ?? 0;
+        if (failed) return;
         if (message.type === "ready") {
-          await hooks.beforeRepetition?.();
+          await hooks.beforeRepetition?.(run);
           child.send({ type: "go" });
         } else if (message.type === "result" && message.result) {
-          results.push(message.result);
-          await hooks.afterRepetition?.(message.result);
+          results[run]?.push(message.result);
+          await hooks.afterRepetition?.(message.result, run);
         }
+      }).catch((error: unknown) => {
+        failed = { error };
+        void stopChild(child);
       });
     });
     child.once("exit", (code) => {
       void chain.then(() => {
-        const expected = options.repetitions ?? 1;
-        if (code === 0 && results.length === expected) resolve(results);
-        else reject(new Error(`load generator exited (${code}) with ${results.length}/${expected} results:\n${stderr}`));
-      }, reject);
+        const got = results.map((list) => list.length).join("+");
+        const expected = plan.map((options) => options.repetitions ?? 1).join("+");
+        if (failed) reject(failed.error);
+        else if (code === 0 && got === expected) resolve(results);
+        else reject(new Error(`load generator exited (${code}) with ${got}/${expected} results:\n${stderr}`));
+      });
     });
   });
 }

@@ -9,7 +9,7 @@ import type { LostUpdatesRow } from "./lost-updates.ts";
 import type { MemoryRow } from "./memory.ts";
 import type { StoreFilesRow } from "./store-files.ts";
 import type { TargetResult } from "./targets.ts";
-import type { Spread, ThroughputRow } from "./throughput.ts";
+import { firstVisitShareLimit, losesSessions, type Spread, type ThroughputRow } from "./throughput.ts";
 
 export interface BenchResults {
   startedAt: string;
@@ -32,6 +32,7 @@ export interface BenchResults {
 const n = (value: number, digits = 0) =>
   Number.isFinite(value) ? value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits }) : "–";
 const digitsFor = (value: number) => (value < 10 ? 1 : 0);
+const percent = (share: number) => `${n(100 * share, share < 0.1 ? 1 : 0)} %`;
 const withRange = (s: Spread, digits = digitsFor(s.median)) =>
   s.min === s.max ? n(s.median, digits) : `${n(s.median, digits)} (${n(s.min, digits)}–${n(s.max, digits)})`;
 
@@ -44,7 +45,7 @@ function throughputTable(rows: ThroughputRow[], mode: "returning" | "new"): stri
   const selected = rows.filter((row) => row.mode === mode);
   const raw = selected.find((row) => row.serverId === "raw")?.requestsPerSecond.median;
   return table(
-    ["server", "req/s, median (range)", "× raw", "p99 ms", "failed", "server CPU", "server CPU µs/req", "client CPU", mode === "returning" ? "first visits / conn." : "new sessions"],
+    ["server", "req/s, median (range)", "× raw", "p99 ms", "failed", "server CPU", "server CPU µs/req", "client CPU", mode === "returning" ? "first visits" : "new sessions"],
     selected.map((row) => [
       row.label,
       withRange(row.requestsPerSecond),
@@ -56,7 +57,8 @@ function throughputTable(rows: ThroughputRow[], mode: "returning" | "new"): stri
       `${n(row.clientCpuPercent)} %`,
       // The raw servers always answer "Views: 1": the column means nothing for them.
       row.serverId.startsWith("raw") ? "–"
-        : mode === "returning" ? n(row.firstVisitsPerConnection, 2) : n(row.repetitions.reduce((sum, r) => sum + r.firstVisits, 0)),
+        : mode === "new" ? n(row.repetitions.reduce((sum, r) => sum + r.firstVisits, 0))
+        : losesSessions(row) ? `**${percent(row.firstVisitShare)}**` : percent(row.firstVisitShare),
     ]),
   );
 }
@@ -73,7 +75,8 @@ export function renderMarkdown(results: BenchResults): string {
     `Every server is the same app (\`GET /\` → \`Views: N\`) in its own process; autocannon in another process, ` +
       `${s.connections} keep-alive connections, ${s.warmupSeconds} s warm-up excluded${s.warmAfterFirstMode ? " (once per server)" : " (per mode)"}, ` +
       `${s.repetitions} × ${s.durationSeconds} s measured ` +
-      `(${s.slowDurationSeconds} s for the encrypted session-file-store), median (min–max); each repetition starts when the server is idle. ` +
+      `(${s.slowDurationSeconds} s for the encrypted session-file-store), median (min–max); each repetition starts when the server ` +
+      `(and in full runs every file store running beside it) is idle, and for returning browsers after each browser's first visit. ` +
       `CPU: % of one core, median over the repetitions (200 % is both cores); server CPU µs/req is the server's CPU time per answer, ` +
       `which other load on the machine disturbs less than req/s. Loopback only.`,
     "",
@@ -81,7 +84,8 @@ export function renderMarkdown(results: BenchResults): string {
     "",
     throughputTable(results.throughput, "returning"),
     "",
-    "\"first visits / conn.\" is how many `Views: 1` answers each connection got per repetition: 1 means every browser kept its session.",
+    `"first visits" is the share of answers that said \`Views: 1\`. Each browser's first visit is made before timing starts, so it should be 0 %: ` +
+      `above ${percent(firstVisitShareLimit)} (in bold) the server lost sessions during the run, and that share of its req/s is new-visitor throughput.`,
     "",
     "## New visitors (no cookie: every request starts a session)",
     "",
@@ -109,7 +113,7 @@ export function renderMarkdown(results: BenchResults): string {
     }
   }
   if (results.disk.length > 0) {
-    parts.push("", "## The disk's own ceiling (small files written atomically, 50 in flight)", "",
+    parts.push("", "## The disk's own rate (small files written atomically, 50 in flight)", "",
       results.diskRested.length === 0
         ? table(["operation", "files/s"], results.disk.map((row) => [row.operation, n(row.writesPerSecond)]))
         : table(["operation", "files/s before the servers (rested)", "files/s after them"], results.disk.map((row) => [
@@ -117,7 +121,10 @@ export function renderMarkdown(results: BenchResults): string {
           n(results.diskRested.find((rested) => rested.operation === row.operation)?.writesPerSecond ?? Number.NaN),
           n(row.writesPerSecond),
         ])),
-      "", "Each request of a view counter on a file store writes one file (returning browsers: over their old one), so no file store serves more requests per second than the disk manages at that moment. A virtual disk on a shared host slows down after a burst of fsync'd writes: the file stores ran between the two columns.");
+      "", "Each request of a view counter on a file store writes one file (returning browsers: over their old one). This is the rate of the probe's own pattern " +
+        "(50 writers, 300-byte files, fresh names or one file each) at that moment: a reference for how the disk is doing, not an upper bound. " +
+        "A server writes in its own pattern and the disk's speed changes from minute to minute, so a file store can serve more than this (on the machine the bench was written on, step 04 served two to three times the probe's rate in the same run). " +
+        "A virtual disk on a shared host slows down after a burst of fsync'd writes: the file stores ran between the two columns.");
   }
   if (results.hashing.length > 0) {
     parts.push("", "## Password hashing (8 logins at once, each started on its own turn of the event loop)", "",
