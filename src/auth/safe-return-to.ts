@@ -27,6 +27,8 @@ export function safeReturnTo(value: unknown, fallback = "/"): string {
   } catch {
     return fallback;
   }
+  // Defence in depth: the checks above already leave only same-origin paths, so this never fires
+  // unless one of them is weakened (no test can make it fire on its own).
   if (url.origin !== placeholderOrigin) return fallback;
   const path = url.pathname + url.search + url.hash;
   // Dot segments can collapse into a network-path reference: "/.//evil" becomes "//evil".

@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createHmac, randomBytes } from "node:crypto";
+import crypto, { createHmac, randomBytes } from "node:crypto";
+import { syncBuiltinESMExports } from "node:module";
 import { sign, unsign } from "../../src/cookies/sign.ts";
 import { parseCookies } from "../../src/cookies/parse.ts";
 
@@ -67,6 +68,23 @@ describe("unsign", () => {
     assert.equal(unsign(knownSigned, [knownSecret]), knownValue);
     assert.equal(unsign(sign("a.b.c", secret), [secret]), "a.b.c");
     assert.equal(unsign(sign("", secret), [secret]), "");
+  });
+
+  it("R11: compares MACs with crypto.timingSafeEqual, never ===, for the right MAC and a wrong one alike", (t) => {
+    // The answers would be the same with ===; only the timing would leak how much of a guess matched.
+    const spy = t.mock.method(crypto, "timingSafeEqual");
+    syncBuiltinESMExports();
+    try {
+      const signed = sign("user-1", secret);
+      assert.equal(unsign(signed, [secret]), "user-1");
+      assert.equal(spy.mock.callCount(), 1);
+      const last = signed.at(-1) === "A" ? "B" : "A";
+      assert.equal(unsign(signed.slice(0, -1) + last, [secret]), null); // same length, one character off
+      assert.equal(spy.mock.callCount(), 2);
+    } finally {
+      t.mock.restoreAll();
+      syncBuiltinESMExports();
+    }
   });
 
   it("R11: treats a tampered value as unsigned", () => {

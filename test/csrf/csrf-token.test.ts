@@ -1,5 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import crypto from "node:crypto";
+import { syncBuiltinESMExports } from "node:module";
 import { createCsrfToken, csrfTokensMatch } from "../../src/csrf/csrf-token.ts";
 
 describe("createCsrfToken", () => {
@@ -21,6 +23,22 @@ describe("csrfTokensMatch", () => {
   it("R19: accepts the session's own token", () => {
     assert.equal(csrfTokensMatch(expected, expected), true);
     assert.equal(csrfTokensMatch(expected, String(expected)), true);
+  });
+
+  it("R19: compares tokens with crypto.timingSafeEqual, never ===", (t) => {
+    const spy = t.mock.method(crypto, "timingSafeEqual");
+    syncBuiltinESMExports();
+    try {
+      const flipped = (expected[0] === "A" ? "B" : "A") + expected.slice(1);
+      assert.equal(csrfTokensMatch(expected, expected), true);
+      assert.equal(csrfTokensMatch(expected, flipped), false);
+      assert.equal(spy.mock.callCount(), 2);
+      assert.equal(csrfTokensMatch(expected, expected.slice(1)), false); // a length is no secret: no call needed
+      assert.equal(spy.mock.callCount(), 2);
+    } finally {
+      t.mock.restoreAll();
+      syncBuiltinESMExports();
+    }
   });
 
   it("R19: refuses a different, altered, truncated, padded or empty token without throwing", () => {

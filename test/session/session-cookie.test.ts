@@ -36,6 +36,15 @@ describe("SessionCookie", () => {
     assert.deepEqual(cookie.readId(fakeRequest()), { present: false, verified: null });
   });
 
+  it("R04: refuses a correctly signed value that isn't one of our IDs (only the secret's holder can make one)", () => {
+    const cookie = sessionCookie();
+    const id = generateSessionId();
+    for (const value of ["../../etc/passwd", id.slice(0, 42), `${id.slice(0, 20)}/${id.slice(21)}`, `${id}x`]) {
+      const header = `sid=${encodeURIComponent(sign(value, secret))}`;
+      assert.deepEqual(cookie.readId(fakeRequest({ cookie: header })), { present: true, verified: null }, value);
+    }
+  });
+
   it("reads only the __Host- name over HTTPS and only the plain name over HTTP", () => {
     const value = encodeURIComponent(sign(generateSessionId(), secret));
     const cookie = sessionCookie();

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import crypto from "node:crypto";
+import { syncBuiltinESMExports } from "node:module";
 import { describe, it } from "node:test";
 import { createSessionIdSource, generateSessionId, isWellFormedSessionId } from "../../src/session/session-id.ts";
 
@@ -16,6 +18,36 @@ describe("generateSessionId", () => {
 });
 
 describe("createSessionIdSource", () => {
+  it("R01: takes its bytes from the CSPRNG (crypto.randomFillSync), 64 IDs per call", (t) => {
+    // Format and variety checks can't tell Math.random() from a CSPRNG; the source can.
+    const fill = t.mock.method(crypto, "randomFillSync", (buffer: Buffer) => buffer.fill(0xab));
+    syncBuiltinESMExports();
+    try {
+      const next = createSessionIdSource();
+      assert.equal(next(), Buffer.alloc(32, 0xab).toString("base64url"));
+      assert.equal(fill.mock.callCount(), 1);
+      for (let i = 1; i < 64; i++) next();
+      assert.equal(fill.mock.callCount(), 1);
+      next(); // the 65th ID: a refill
+      assert.equal(fill.mock.callCount(), 2);
+    } finally {
+      t.mock.restoreAll();
+      syncBuiltinESMExports();
+    }
+  });
+
+  it("R01: generateSessionId() takes its bytes from crypto.randomBytes", (t) => {
+    const random = t.mock.method(crypto, "randomBytes", (size: number) => Buffer.alloc(size, 0xcd));
+    syncBuiltinESMExports();
+    try {
+      assert.equal(generateSessionId(), Buffer.alloc(32, 0xcd).toString("base64url"));
+      assert.equal(random.mock.callCount(), 1);
+    } finally {
+      t.mock.restoreAll();
+      syncBuiltinESMExports();
+    }
+  });
+
   it("R01: makes the same 43-character IDs from a pooled buffer, 10^5 all distinct across refills", () => {
     const next = createSessionIdSource();
     const ids = new Set<string>();
