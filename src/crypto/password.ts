@@ -6,9 +6,9 @@
 // normalized and capped at 1024 bytes, never silently truncated (bcrypt stops at 72). verifyPassword
 // returns false for anything wrong, including a malformed stored string, and every "no" costs at least
 // one hash at the app's parameters (unknown user, unusable stored hash, hash stored at a lower cost), so
-// timing doesn't reveal which names exist (R15). A stored string's cost is bounded (withinStoredBounds), so a
-// planted one can't make a login run for a minute. Hashes take turns in passwordHashSlots (hash-slots.ts),
-// so a burst of logins never takes every core from the event loop.
+// timing doesn't reveal which names exist (R15). A stored string's cost is bounded (withinStoredBounds),
+// so a planted one can't make a login run for a minute. Hashes take turns in passwordHashSlots
+// (hash-slots.ts), so a burst of logins never takes every core from the event loop.
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { createHashSlots } from "./hash-slots.ts";
 import { assertScryptParams, defaultScryptParams, scryptAsync, type ScryptParams } from "./keys.ts";

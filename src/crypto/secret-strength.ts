@@ -49,12 +49,13 @@ export function assertSecretLength(secret: string, name = "secret"): void {
   if (bytes < minSecretBytes) {
     throw invalidSecret(name, `must be at least ${minSecretBytes} bytes, got ${bytes} (RFC 2104 §3); ${generateHint}`);
   }
+  for (const [alphabetName, characters, bitsPerCharacter] of alphabets) {
+    if (characters.test(secret)) return assertRoom(name, secret.length, alphabetName, bitsPerCharacter);
+  }
+  // Only here, off the usual path: every alphabet above already leaves control characters out.
   if (controlCharacterRegExp.test(secret)) {
     throw invalidSecret(name, "must not contain control characters such as a line break or a tab: it is one " +
       `secret; to rotate, list the secrets in the setting as "new,old" (e.g. SESSION_SECRET="new,old"); ${generateHint}`);
-  }
-  for (const [alphabetName, characters, bitsPerCharacter] of alphabets) {
-    if (characters.test(secret)) return assertRoom(name, secret.length, alphabetName, bitsPerCharacter);
   }
   // Not ASCII: count code points (an emoji is one, though two UTF-16 units and four bytes).
   let codePoints = 0;

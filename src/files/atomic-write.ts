@@ -7,6 +7,7 @@
 // On failure the temporary file is removed and the error is rethrown; the target is untouched.
 import { randomBytes } from "node:crypto";
 import * as nodeFs from "node:fs/promises";
+import path from "node:path";
 
 /** The few file operations used, so tests can inject a full disk or a read-only directory. */
 export interface AtomicWriteFileSystem {
@@ -22,6 +23,15 @@ export interface AtomicWriteFileSystem {
 export interface AtomicWriteOptions {
   mode?: number; // default 0o600
   fileSystem?: AtomicWriteFileSystem; // default node:fs/promises
+}
+
+/**
+ * True when `entry` (a name in the file's folder) is one of writeFileAtomic's temporary files for
+ * `file`: what a write interrupted by a crash leaves behind, for the file's owner to clean up.
+ */
+export function isTemporaryFileOf(file: string, entry: string): boolean {
+  const prefix = `${path.basename(file)}.`;
+  return entry.startsWith(prefix) && /^[0-9a-f]{16}\.tmp$/.test(entry.slice(prefix.length));
 }
 
 export async function writeFileAtomic(file: string, data: string, options: AtomicWriteOptions = {}): Promise<void> {

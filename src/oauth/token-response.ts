@@ -34,12 +34,17 @@ const tokenRegExp = /^[\x21-\x7e]{1,8192}$/;
 // that sends them is saying the same: it failed, try again later.
 const providerFailureCodes = new Set(["server_error", "temporarily_unavailable"]);
 
+// An HTTP status (or ArcGIS's `code`, which is one) that says "failing or busy, try again later": a
+// 5xx, 429 (too many requests, RFC 6585 §4) or 408 (it gave up waiting). RFC 6749 §5.2 refusals come
+// with 400 or 401.
+function isProviderFailureStatus(status: number): boolean {
+  return status >= 500 || status === 429 || status === 408;
+}
+
 export function readProviderJson(response: HttpResponseText, endpoint: string): OAuthResult<Record<string, unknown>> {
   const ok2xx = response.status >= 200 && response.status < 300;
-  // A 5xx is the provider failing, even with an OAuth error body (503 {"error":"temporarily_unavailable"},
-  // RFC 7009 §2.2.1's 503): RFC 6749 §5.2 refusals come with 400 or 401. So are 429 (too many requests,
-  // RFC 6585 §4) and 408 (it gave up waiting): try again later, nothing was refused.
-  if (response.status >= 500 || response.status === 429 || response.status === 408) {
+  // Whatever the body says (503 {"error":"temporarily_unavailable"}, RFC 7009 §2.2.1's 503).
+  if (isProviderFailureStatus(response.status)) {
     return fail(new OAuthProtocolError("http_status", `${endpoint} answered HTTP ${response.status}`));
   }
   let body: unknown;
@@ -65,8 +70,7 @@ export function readProviderJson(response: HttpResponseText, endpoint: string): 
     const code = typeof arcgis.error === "string" ? arcgis.error : typeof arcgis.code === "number" ? String(arcgis.code) : "unknown";
     const cleanCode = cleanProviderText(code) ?? "unknown";
     const description = cleanProviderText(arcgis.error_description) ?? cleanProviderText(arcgis.message);
-    const failed = (typeof arcgis.code === "number" && (arcgis.code >= 500 || arcgis.code === 429 || arcgis.code === 408)) ||
-      providerFailureCodes.has(cleanCode);
+    const failed = (typeof arcgis.code === "number" && isProviderFailureStatus(arcgis.code)) || providerFailureCodes.has(cleanCode);
     refusal = { code: cleanCode, description, failed };
   }
   if (refusal?.failed) {

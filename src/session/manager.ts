@@ -132,9 +132,14 @@ export function createSessionManager<D extends SessionData = SessionData>(option
     } finally {
       inFlight.delete(flight);
       requestsInSession.delete(req);
-      // Nobody queued behind this request: no one can still bring the cookie of a session it ended.
-      if (storeKey !== null && !lock.hasWaiters(storeKey)) endedKeys.delete(storeKey);
+      if (storeKey !== null) forgetEndedUnlessQueued(storeKey);
     }
+  }
+
+  // Called by every task holding a session's lock as it finishes: once nobody is queued behind it, no
+  // one can still bring the cookie of a session that was ended, so endedKeys keeps no entry for good.
+  function forgetEndedUnlessQueued(storeKey: string): void {
+    if (!lock.hasWaiters(storeKey)) endedKeys.delete(storeKey);
   }
 
   function isRevoked(record: SessionRecord, flight: InFlight): boolean {
@@ -240,12 +245,16 @@ export function createSessionManager<D extends SessionData = SessionData>(option
       // Under the session's lock, like every other read: a store may delete an expired record it reads
       // (FileStore does), and must never do so while a request of this session writes its renewal.
       return lock.run(storeKey, async () => {
-        const record = await store.get(storeKey);
-        const nowMs = now();
-        if (record === null || isExpired(record, nowMs, timeouts)) return null;
-        if (record.userId !== null && usersBeingDestroyed.has(record.userId)) return null;
-        const { data, userId, createdAtMs, expiresAtMs } = record;
-        return { id, data: data as D, userId, createdAtMs, expiresAtMs };
+        try {
+          const record = await store.get(storeKey);
+          const nowMs = now();
+          if (record === null || isExpired(record, nowMs, timeouts)) return null;
+          if (record.userId !== null && usersBeingDestroyed.has(record.userId)) return null;
+          const { data, userId, createdAtMs, expiresAtMs } = record;
+          return { id, data: data as D, userId, createdAtMs, expiresAtMs };
+        } finally {
+          forgetEndedUnlessQueued(storeKey);
+        }
       });
     },
 

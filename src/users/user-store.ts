@@ -8,7 +8,7 @@
 import * as nodeFs from "node:fs/promises";
 import path from "node:path";
 import { HttpError } from "../http/http-error.ts";
-import { writeFileAtomic, type AtomicWriteFileSystem } from "../files/atomic-write.ts";
+import { isTemporaryFileOf, writeFileAtomic, type AtomicWriteFileSystem } from "../files/atomic-write.ts";
 import { isCount, parseUsersFile, serializeUsersFile, type User } from "./user-file.ts";
 import { cleanUsername, usernameKey, validateUsername } from "./username.ts";
 
@@ -152,13 +152,12 @@ function checkedChanges(changes: UserChanges, method: "create" | "update"): User
   return checked;
 }
 
-// A write interrupted by a crash or `kill -9` leaves its temporary file (`users.json.<16 hex>.tmp`, as
-// atomic-write.ts names them) next to the file: a copy of every password hash that nothing would ever
-// remove. The store is the file's only writer, so at start-up none of them belongs to a write in flight.
+// A write interrupted by a crash or `kill -9` leaves its temporary file next to the file: a copy of
+// every password hash that nothing would ever remove. The store is the file's only writer, so at
+// start-up none of them belongs to a write in flight.
 async function removeLeftoverTempFiles(file: string, fs: UserStoreFileSystem): Promise<void> {
-  const prefix = `${path.basename(file)}.`;
   for (const name of await fs.readdir(path.dirname(file))) {
-    if (name.startsWith(prefix) && /^[0-9a-f]{16}\.tmp$/.test(name.slice(prefix.length))) {
+    if (isTemporaryFileOf(file, name)) {
       await fs.unlink(path.join(path.dirname(file), name)).catch(() => {}); // gone already: fine
     }
   }

@@ -4,7 +4,7 @@
 // keeps the tokens server-side, sealed, for the tutorial's 30 days (R24); GET / refreshes the access
 // token before it expires; POST /sign-out revokes the grant at the provider, then ends the session
 // (R25). PROVIDER=local (the default) runs a bundled demo provider next to the app: see start.ts.
-import type { IncomingMessage, Server } from "node:http";
+import type { Server } from "node:http";
 import { join } from "node:path";
 import { LoginThrottle } from "../../src/auth/login-throttle.ts";
 import { requireLogin } from "../../src/auth/require-login.ts";
@@ -13,7 +13,7 @@ import { readScryptParamsSetting } from "../../src/config/scrypt-setting.ts";
 import { readTrustProxySetting } from "../../src/config/trust-proxy.ts";
 import { createCsrfToken } from "../../src/csrf/csrf-token.ts";
 import { createFormHandler, csrfTokenOf, type PageReply } from "../../src/csrf/form-handler.ts";
-import type { RouteHandler } from "../../src/http/dispatch.ts";
+import { requestQuery, type RouteHandler } from "../../src/http/dispatch.ts";
 import { requestIsHttps } from "../../src/http/request-origin.ts";
 import { Router } from "../../src/http/router.ts";
 import type { PendingAuthorization } from "../../src/oauth/authorization-request.ts";
@@ -128,13 +128,13 @@ export async function createServer(options: OAuthStepOptions): Promise<Server> {
     // (the chapter explains why that is safe, and why a POST form could not redirect to the provider).
     .add("GET", "/sign-in", handle(({ req, session }) => {
       const { url, pending } = oauth().startSignIn(); // a fresh state and PKCE verifier (R22)
-      session.data.signIn = { pending, returnTo: safeReturnTo(queryOf(req).get("returnTo")) }; // kept server-side
+      session.data.signIn = { pending, returnTo: safeReturnTo(requestQuery(req.url).get("returnTo")) }; // kept server-side
       return { redirect: url };
     }))
     .add("GET", callbackPath, handle(async ({ req, session }) => {
       const signIn = session.data.signIn;
       delete session.data.signIn; // one callback per state, whatever happens next (R22)
-      const result = await oauth().finishSignIn(queryOf(req), signIn?.pending);
+      const result = await oauth().finishSignIn(requestQuery(req.url), signIn?.pending);
       if (!result.ok) {
         options.log?.(`Sign-in failed: ${result.error.message}`); // codes and tokens are never in it
         return { status: result.error.httpStatus, page: signInFailedPage(result.error.publicMessage), headers: noReferrer };
@@ -163,4 +163,3 @@ export function start(options: OAuthStepOptions & { port: number; host: string }
 }
 
 /** The query of a request target ("/path?a=1?b" → a=1?b). */
-const queryOf = (req: IncomingMessage) => new URLSearchParams(req.url?.split("?").slice(1).join("?"));

@@ -4,7 +4,7 @@ import fs from "node:fs";
 import * as fsPromises from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { writeFileAtomic, type AtomicWriteFileSystem } from "../../src/files/atomic-write.ts";
+import { isTemporaryFileOf, writeFileAtomic, type AtomicWriteFileSystem } from "../../src/files/atomic-write.ts";
 
 let dir: string;
 beforeEach(() => {
@@ -92,5 +92,25 @@ describe("writeFileAtomic", () => {
     assert.match(name, /^users\.json\.[0-9a-f]{16}\.tmp$/);
     assert.equal(flags, "wx");
     assert.equal(mode, 0o600);
+  });
+});
+
+describe("isTemporaryFileOf", () => {
+  it("recognizes the temporary file a crashed write leaves, and nothing else", async () => {
+    const file = path.join(dir, "users.json");
+    // A crash between the write and the rename: rename fails and the cleanup never happens.
+    const crashing: AtomicWriteFileSystem = {
+      ...fsPromises,
+      rename: async () => {
+        throw errno("EIO");
+      },
+      unlink: async () => {},
+    };
+    await assert.rejects(writeFileAtomic(file, "data", { fileSystem: crashing }), { code: "EIO" });
+    const [leftover] = fs.readdirSync(dir);
+    assert.equal(isTemporaryFileOf(file, leftover!), true);
+    for (const other of ["users.json", "users.json.bak", "users.json.xyz.tmp", "other.json.0123456789abcdef.tmp", "users.json.0123456789ABCDEF.tmp"]) {
+      assert.equal(isTemporaryFileOf(file, other), false, other);
+    }
   });
 });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { storeKeyOf } from "../../src/session/manager.ts";
 import type { Session } from "../../src/session/manager.ts";
-import { countView, CookieJar, harness, visit } from "./manager-helpers.ts";
+import { countView, CookieJar, fakeRequest, harness, visit } from "./manager-helpers.ts";
 
 const idOf = (jar: CookieJar) => decodeURIComponent(jar.get("sid")!).split(".")[0]!;
 
@@ -133,6 +133,30 @@ describe("session manager: requests racing a login", () => {
     assert.doesNotMatch(setCookie[0]!, /Max-Age=0/);
     assert.equal(memory.size, 1);
     assert.equal((await visit(sessions, browser, (session) => session.data.csrfToken)).result, "t");
+  });
+
+  it("forgets a session's end once the last request queued behind it is done, even when that was a peek()", async () => {
+    // Otherwise a browser bringing the old cookie much later would still be treated as queued behind
+    // the logout: no new session for it, and no clearing cookie.
+    const { sessions } = harness();
+    const browser = new CookieJar();
+    await visit(sessions, browser, countView);
+    const oldCookie = browser.get("sid")!;
+    const logoutHeld = gate();
+    const logout = visit(sessions, browser, async (session) => {
+      await logoutHeld.promise;
+      session.destroy();
+    });
+    const peek = sessions.peek(fakeRequest({ cookie: `sid=${oldCookie}` }));
+    logoutHeld.open();
+    await logout;
+    assert.equal(await peek, null);
+    const later = new CookieJar();
+    later.set("sid", oldCookie);
+    const { result, setCookie } = await visit(sessions, later, countView);
+    assert.equal(result, 1);
+    assert.equal(setCookie.length, 1);
+    assert.doesNotMatch(setCookie[0]!, /Max-Age=0/);
   });
 
   it("a stale cookie on its own is still cleared", async () => {
