@@ -1,6 +1,6 @@
 // The disk's own rate for a file session store's kind of write: how many small files per second this
-// machine writes atomically (temp file, write, fsync, close, rename, as src/files/atomic-write.ts
-// does) with 50 writers in flight, on the disk the bench servers use: as new files (new visitors)
+// machine writes atomically (temp file, write, fsync, close, rename, on file descriptors as
+// src/files/atomic-write.ts does) with 50 writers in flight, on the disk the bench servers use: as new files (new visitors)
 // and over existing ones (returning browsers); the same without fsync shows what durability costs.
 // It is the rate of this probe's own pattern at that moment, a reference for how the disk is doing,
 // not an upper bound for the servers: a server writes in a pattern of its own (its file names, sizes,
@@ -9,8 +9,8 @@
 // in the same run). Runs in its own process (libuv's default thread pool of 4, like the servers), in
 // the folder the orchestrator passes as argv[2] (which it also removes, so Ctrl-C leaves nothing
 // behind), and replies with DiskRow[] over IPC.
-import fs from "node:fs/promises";
 import path from "node:path";
+import { nodeFileDescriptors as fs } from "../src/files/file-descriptors.ts";
 import { settleDisk } from "./processes.ts";
 
 export interface DiskRow {
@@ -20,7 +20,7 @@ export interface DiskRow {
 
 async function measure(dir: string, options: { sync: boolean; replace: boolean; seconds: number }): Promise<number> {
   settleDisk(); // the last measurement's files are written back before this one starts
-  const text = JSON.stringify({ data: { views: 1 }, userId: null, createdAtMs: 0, lastSeenMs: 0, expiresAtMs: 0 }).padEnd(300);
+  const bytes = Buffer.from(JSON.stringify({ data: { views: 1 }, userId: null, createdAtMs: 0, lastSeenMs: 0, expiresAtMs: 0 }).padEnd(300));
   let writes = 0;
   const endAt = performance.now() + options.seconds * 1000;
   const writer = async (w: number) => {
@@ -29,10 +29,10 @@ async function measure(dir: string, options: { sync: boolean; replace: boolean; 
       // otherwise every write is a new file, as for a new visitor.
       const name = path.join(dir, options.replace ? `session-${w}` : `session-${w}-${i}`);
       const temp = `${name}.${i}.tmp`;
-      const handle = await fs.open(temp, "wx", 0o600);
-      await handle.writeFile(text, "utf8");
-      if (options.sync) await handle.sync();
-      await handle.close();
+      const fd = await fs.open(temp, "wx", 0o600);
+      await fs.write(fd, bytes, 0, bytes.length);
+      if (options.sync) await fs.fsync(fd);
+      await fs.close(fd);
       await fs.rename(temp, `${name}.json`);
       writes++;
     }

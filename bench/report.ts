@@ -4,6 +4,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { DiskRow } from "./disk.ts";
+import type { FileApiRow } from "./file-api.ts";
 import type { HashingRow } from "./hashing.ts";
 import type { LostUpdatesRow } from "./lost-updates.ts";
 import type { MemoryRow } from "./memory.ts";
@@ -24,6 +25,8 @@ export interface BenchResults {
   disk: DiskRow[];
   /** The same, measured before any server ran (full runs only). */
   diskRested: DiskRow[];
+  /** What each file API costs the event loop per read or durable write (bench/file-api.ts). */
+  fileApi: FileApiRow[];
   hashing: HashingRow[];
   targets: TargetResult[];
   problems: string[];
@@ -80,17 +83,21 @@ export function renderMarkdown(results: BenchResults): string {
       `CPU: % of one core, median over the repetitions (200 % is both cores); server CPU µs/req is the server's CPU time per answer, ` +
       `which other load on the machine disturbs less than req/s. Loopback only.`,
     "",
-    "## Returning browsers (each connection keeps its own session cookie)",
-    "",
-    throughputTable(results.throughput, "returning"),
-    "",
-    `"first visits" is the share of answers that said \`Views: 1\`. Each browser's first visit is made before timing starts, so it should be 0 %: ` +
-      `above ${percent(firstVisitShareLimit)} (in bold) the server lost sessions during the run, and that share of its req/s is new-visitor throughput.`,
-    "",
-    "## New visitors (no cookie: every request starts a session)",
-    "",
-    throughputTable(results.throughput, "new"),
   ];
+  if (results.throughput.length > 0) {
+    parts.push(
+      "## Returning browsers (each connection keeps its own session cookie)",
+      "",
+      throughputTable(results.throughput, "returning"),
+      "",
+      `"first visits" is the share of answers that said \`Views: 1\`. Each browser's first visit is made before timing starts, so it should be 0 %: ` +
+        `above ${percent(firstVisitShareLimit)} (in bold) the server lost sessions during the run, and that share of its req/s is new-visitor throughput.`,
+      "",
+      "## New visitors (no cookie: every request starts a session)",
+      "",
+      throughputTable(results.throughput, "new"),
+    );
+  }
   if (results.lostUpdates.length > 0) {
     parts.push("", "## Lost updates (one session, concurrent increments over 50 connections)", "",
       table(["server", "increments", "final count (expected)", "lost", "lost %", "failed requests", "seconds"],
@@ -125,6 +132,13 @@ export function renderMarkdown(results: BenchResults): string {
         "(50 writers, 300-byte files, fresh names or one file each) at that moment: a reference for how the disk is doing, not an upper bound. " +
         "A server writes in its own pattern and the disk's speed changes from minute to minute, so a file store can serve more than this (on the machine the bench was written on, step 04 served two to three times the probe's rate in the same run). " +
         "A virtual disk on a shared host slows down after a burst of fsync'd writes: the file stores ran between the two columns.");
+  }
+  if (results.fileApi.length > 0) {
+    parts.push("", "## File APIs: what a session file's read or write costs the event loop (50 in flight)", "",
+      table(["operation", "through", "per second", "event loop µs each"],
+        results.fileApi.map((row) => [row.operation, row.api, n(row.perSecond), n(row.eventLoopMicros)])),
+      "", "The main thread's busy time per operation: the thread every request shares (the thread pool's system calls and fsync's wait are not in it). " +
+        "Our file stores use plain descriptors (src/files/file-descriptors.ts). Better of two alternating rounds each.");
   }
   if (results.hashing.length > 0) {
     parts.push("", "## Password hashing (8 logins at once, each started on its own turn of the event loop)", "",

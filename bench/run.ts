@@ -6,7 +6,7 @@
 // bounded in time.
 //   npm run bench -- --quick             one short repetition, smaller floods (under two minutes)
 //   npm run bench -- --only=raw,step-02  only these servers (ids in bench/catalogue.ts)
-//   npm run bench -- --skip=memory,hashing   sections: throughput, lost-updates, memory, store-files, disk, hashing
+//   npm run bench -- --skip=memory,hashing   sections: throughput, lost-updates, memory, store-files, disk, file-api, hashing
 //   npm run bench -- --cpu-prof          write a V8 CPU profile per server to bench/results/profiles/
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -17,6 +17,7 @@ import { fileURLToPath } from "node:url";
 // processes (load.ts, hashing.ts), so this file can install them first.
 import { allServers, type BenchServer } from "./catalogue.ts";
 import type { DiskRow } from "./disk.ts";
+import type { FileApiRow } from "./file-api.ts";
 import type { HashingRow } from "./hashing.ts";
 import { measureLostUpdates } from "./lost-updates.ts";
 import { measureMemory } from "./memory.ts";
@@ -83,6 +84,7 @@ const results: BenchResults = {
   storeFiles: [],
   disk: [],
   diskRested: [],
+  fileApi: [],
   hashing: [],
   targets: [],
   problems: [],
@@ -242,6 +244,18 @@ async function measureDisk(when: string, keep: (rows: DiskRow[]) => void): Promi
     }
   });
 }
+if (!skip.has("file-api")) {
+  await attempt("file-api", async () => {
+    const dataDir = makeDataDir();
+    try {
+      const { rows } = await runScript<{ rows: FileApiRow[] }>("file-api.ts", [dataDir, ...(quick ? ["--quick"] : [])]);
+      results.fileApi = rows;
+      for (const row of rows) progress(`file API: ${row.operation}, ${row.api}: ${Math.round(row.perSecond)}/s, ${Math.round(row.eventLoopMicros)} µs of event loop each`);
+    } finally {
+      removeDataDir(dataDir);
+    }
+  });
+}
 if (!skip.has("hashing")) {
   await attempt("hashing", async () => {
     const { rows } = await runScript<{ rows: HashingRow[] }>("hashing.ts", quick ? ["--quick"] : []);
@@ -263,7 +277,7 @@ function readUsage(): string {
     "  --quick              one short repetition, smaller floods (under two minutes)",
     "  --only=ID,ID         only these servers: raw, raw-headers, express-memory, express-file, express-file-secret,",
     "                       fastify-session, fastify-secure-session, ours-manager, step-01 … step-04",
-    "  --skip=SECTION,...   throughput, lost-updates, memory, store-files, disk, hashing",
+    "  --skip=SECTION,...   throughput, lost-updates, memory, store-files, disk, file-api, hashing",
     "  --cpu-prof           V8 CPU profile of each server in bench/results/profiles/<id>/",
   ].join("\n");
 }

@@ -6,23 +6,15 @@
 // Pitfall prevented: `fs.writeFile(target)` truncates first, so a crash mid-write loses the file.
 // On failure the temporary file is removed and the error is rethrown; the target is untouched.
 import { randomBytes } from "node:crypto";
-import * as nodeFs from "node:fs/promises";
 import path from "node:path";
+import { nodeFileDescriptors, type FileDescriptorOps } from "./file-descriptors.ts";
 
 /** The few file operations used, so tests can inject a full disk or a read-only directory. */
-export interface AtomicWriteFileSystem {
-  open(path: string, flags: string, mode: number): Promise<{
-    writeFile(data: string, encoding: "utf8"): Promise<void>;
-    sync(): Promise<void>;
-    close(): Promise<void>;
-  }>;
-  rename(from: string, to: string): Promise<void>;
-  unlink(path: string): Promise<void>;
-}
+export type AtomicWriteFileSystem = Pick<FileDescriptorOps, "open" | "write" | "fsync" | "close" | "rename" | "unlink">;
 
 export interface AtomicWriteOptions {
   mode?: number; // default 0o600
-  fileSystem?: AtomicWriteFileSystem; // default node:fs/promises
+  fileSystem?: AtomicWriteFileSystem; // default node:fs (file-descriptors.ts)
 }
 
 /**
@@ -35,21 +27,33 @@ export function isTemporaryFileOf(file: string, entry: string): boolean {
 }
 
 export async function writeFileAtomic(file: string, data: string, options: AtomicWriteOptions = {}): Promise<void> {
-  const fs = options.fileSystem ?? nodeFs;
+  const fs = options.fileSystem ?? nodeFileDescriptors;
   // Same directory as the target (rename is only atomic within one file system); random, so two
   // processes sharing a directory never write the same temporary file.
   const temporary = `${file}.${randomBytes(8).toString("hex")}.tmp`;
-  let handle: Awaited<ReturnType<AtomicWriteFileSystem["open"]>> | undefined;
+  let fd: number | undefined;
   try {
-    handle = await fs.open(temporary, "wx", options.mode ?? 0o600);
-    await handle.writeFile(data, "utf8");
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
+    fd = await fs.open(temporary, "wx", options.mode ?? 0o600);
+    await writeAll(fs, fd, Buffer.from(data, "utf8"));
+    await fs.fsync(fd);
+    const closing = fd;
+    fd = undefined; // a failed close must not be retried on a descriptor number that may be reused
+    await fs.close(closing);
     await fs.rename(temporary, file);
   } catch (error) {
-    await handle?.close().catch(() => {});
+    if (fd !== undefined) await fs.close(fd).catch(() => {});
     await fs.unlink(temporary).catch(() => {}); // may not exist (open failed): nothing to clean
     throw error;
+  }
+}
+
+// write(2) may write less than asked (a disk filling up); the rest is written until done or an error.
+async function writeAll(fs: AtomicWriteFileSystem, fd: number, bytes: Buffer): Promise<void> {
+  let written = 0;
+  while (written < bytes.length) {
+    const count = await fs.write(fd, bytes, written, bytes.length - written);
+    // Never for a regular file, but a loop that cannot advance must end: fail like a disk error.
+    if (count <= 0) throw Object.assign(new Error("write made no progress"), { code: "EIO" });
+    written += count;
   }
 }

@@ -16,13 +16,22 @@ import { deriveKey } from "../crypto/keys.ts";
 import { assertStrongSecret } from "../crypto/secret-strength.ts";
 import type { Sealer } from "../crypto/seal.ts";
 import { writeFileAtomic } from "../files/atomic-write.ts";
+import { nodeFileDescriptors, type FileDescriptorOps } from "../files/file-descriptors.ts";
 import { readWholeFile } from "../files/read-whole-file.ts";
 import { HttpError } from "../http/http-error.ts";
 import { parseSessionFile, serializeSessionFile } from "./session-file.ts";
 import type { SessionRecord, SessionStore } from "./store.ts";
 
 /** The file operations FileStore uses; tests inject failing ones (a full disk, a read-only folder). */
-export type FileStoreFileSystem = Pick<typeof fsPromises, "open" | "rename" | "unlink" | "readdir" | "stat" | "mkdir">;
+export type FileStoreFileSystem = FileDescriptorOps & Pick<typeof fsPromises, "readdir" | "stat" | "mkdir">;
+
+// Descriptors for the per-request reads and writes (cheaper: file-descriptors.ts); promises for the rest.
+const nodeFileSystem: FileStoreFileSystem = {
+  ...nodeFileDescriptors,
+  readdir: fsPromises.readdir,
+  stat: fsPromises.stat,
+  mkdir: fsPromises.mkdir,
+};
 
 /** The timer functions used for periodic reaping; tests inject fakes to run a reap by hand. */
 export interface ReapTimers {
@@ -89,7 +98,7 @@ export class FileStore implements SessionStore {
     this.#sealer = sealer;
     this.#now = now;
     this.#log = options.log ?? ((message) => console.warn(message));
-    this.#fs = options.fileSystem ?? fsPromises;
+    this.#fs = options.fileSystem ?? nodeFileSystem;
     this.#timers = options.timers ?? defaultTimers;
     if (reapIntervalMs > 0) {
       // unref(): a pending reap never keeps the process alive; close() stops it.

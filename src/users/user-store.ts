@@ -9,6 +9,7 @@ import * as nodeFs from "node:fs/promises";
 import path from "node:path";
 import { HttpError } from "../http/http-error.ts";
 import { isTemporaryFileOf, writeFileAtomic, type AtomicWriteFileSystem } from "../files/atomic-write.ts";
+import { nodeFileDescriptors } from "../files/file-descriptors.ts";
 import { isCount, parseUsersFile, serializeUsersFile, type User } from "./user-file.ts";
 import { cleanUsername, usernameKey, validateUsername } from "./username.ts";
 
@@ -20,8 +21,15 @@ export interface UserStoreFileSystem extends AtomicWriteFileSystem {
   readdir(path: string): Promise<string[]>;
 }
 
+const nodeFileSystem: UserStoreFileSystem = {
+  ...nodeFileDescriptors,
+  readFile: nodeFs.readFile,
+  mkdir: nodeFs.mkdir,
+  readdir: nodeFs.readdir,
+};
+
 export interface UserStoreOptions {
-  fileSystem?: UserStoreFileSystem; // default node:fs/promises; tests inject failures
+  fileSystem?: UserStoreFileSystem; // default node:fs; tests inject failures
   now?: () => number; // for createdAtMs
 }
 
@@ -44,13 +52,13 @@ export class UserStore {
   private constructor(file: string, users: ReadonlyMap<string, User>, options: UserStoreOptions) {
     this.#file = file;
     this.#users = users;
-    this.#fs = options.fileSystem ?? nodeFs;
+    this.#fs = options.fileSystem ?? nodeFileSystem;
     this.#now = options.now ?? Date.now;
   }
 
   /** Loads `file` (missing → no users yet). A damaged file throws a TypeError: fix it, then restart. */
   static async open(file: string, options: UserStoreOptions = {}): Promise<UserStore> {
-    const fs = options.fileSystem ?? nodeFs;
+    const fs = options.fileSystem ?? nodeFileSystem;
     await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
     let text: string | null = null;
     try {

@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import * as fsPromises from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { isTemporaryFileOf, writeFileAtomic, type AtomicWriteFileSystem } from "../../src/files/atomic-write.ts";
+import { nodeFileDescriptors as real } from "../../src/files/file-descriptors.ts";
 
 let dir: string;
 beforeEach(() => {
@@ -29,40 +29,55 @@ describe("writeFileAtomic", () => {
   it("leaves the old file whole and no temporary file when the disk fills up mid-write", async () => {
     const file = path.join(dir, "users.json");
     fs.writeFileSync(file, "old contents");
+    const closed: number[] = [];
     const fullDisk: AtomicWriteFileSystem = {
-      ...fsPromises,
-      async open(target, flags, mode) {
-        const handle = await fsPromises.open(target, flags, mode);
-        return {
-          async writeFile(data: string) {
-            await handle.writeFile(data.slice(0, 3)); // half the data reaches the disk...
-            throw errno("ENOSPC"); // ...then the disk is full
-          },
-          sync: () => handle.sync(),
-          close: () => handle.close(),
-        };
+      ...real,
+      // The first write gets 3 bytes onto the disk and reports that (a short write); the next one fails.
+      write: async (fd, buffer, offset, length) => {
+        if (offset > 0) throw errno("ENOSPC");
+        return real.write(fd, buffer, offset, Math.min(3, length));
+      },
+      close: (fd) => {
+        closed.push(fd);
+        return real.close(fd);
       },
     };
     await assert.rejects(writeFileAtomic(file, "new contents", { fileSystem: fullDisk }), { code: "ENOSPC" });
     assert.equal(fs.readFileSync(file, "utf8"), "old contents");
     assert.deepEqual(fs.readdirSync(dir), ["users.json"]);
+    assert.equal(closed.length, 1); // the temporary file's descriptor is not leaked
+  });
+
+  it("writes on after a short write until every byte is written", async () => {
+    const file = path.join(dir, "users.json");
+    const text = "ünïcödé ".repeat(100); // multi-byte characters split across writes
+    let writes = 0;
+    const trickling: AtomicWriteFileSystem = {
+      ...real,
+      write: (fd, buffer, offset, length) => {
+        writes++;
+        return real.write(fd, buffer, offset, Math.min(7, length));
+      },
+    };
+    await writeFileAtomic(file, text, { fileSystem: trickling });
+    assert.equal(fs.readFileSync(file, "utf8"), text);
+    assert.equal(writes, Math.ceil(Buffer.byteLength(text) / 7));
+  });
+
+  it("fails (EIO) instead of looping when a write makes no progress, and leaves no temporary file", async () => {
+    const file = path.join(dir, "users.json");
+    const stuck: AtomicWriteFileSystem = { ...real, write: async () => 0 };
+    await assert.rejects(writeFileAtomic(file, "data", { fileSystem: stuck }), { code: "EIO" });
+    assert.deepEqual(fs.readdirSync(dir), []);
   });
 
   it("removes the temporary file when fsync or rename fails", async () => {
     const file = path.join(dir, "users.json");
     fs.writeFileSync(file, "old contents");
     const failures: Array<[string, AtomicWriteFileSystem]> = [
-      ["rename", { ...fsPromises, rename: async () => { throw errno("EROFS"); } }],
-      [
-        "sync",
-        {
-          ...fsPromises,
-          async open(target, flags, mode) {
-            const handle = await fsPromises.open(target, flags, mode);
-            return { writeFile: (d: string) => handle.writeFile(d), sync: async () => { throw errno("EIO"); }, close: () => handle.close() };
-          },
-        },
-      ],
+      ["rename", { ...real, rename: async () => { throw errno("EROFS"); } }],
+      ["fsync", { ...real, fsync: async () => { throw errno("EIO"); } }],
+      ["close", { ...real, close: async (fd) => { await real.close(fd); throw errno("EIO"); } }],
     ];
     for (const [label, fileSystem] of failures) {
       await assert.rejects(writeFileAtomic(file, "new", { fileSystem }), label);
@@ -80,10 +95,10 @@ describe("writeFileAtomic", () => {
   it("creates the temporary file exclusively (wx), so a planted symlink is never followed", async () => {
     const opened: Array<[string, string, number]> = [];
     const spy: AtomicWriteFileSystem = {
-      ...fsPromises,
+      ...real,
       open: (target, flags, mode) => {
-        opened.push([path.basename(target), flags, mode]);
-        return fsPromises.open(target, flags, mode);
+        opened.push([path.basename(target), flags, mode ?? -1]);
+        return real.open(target, flags, mode);
       },
     };
     await writeFileAtomic(path.join(dir, "users.json"), "x", { fileSystem: spy });
@@ -100,7 +115,7 @@ describe("isTemporaryFileOf", () => {
     const file = path.join(dir, "users.json");
     // A crash between the write and the rename: rename fails and the cleanup never happens.
     const crashing: AtomicWriteFileSystem = {
-      ...fsPromises,
+      ...real,
       rename: async () => {
         throw errno("EIO");
       },

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import * as fsPromises from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { nodeFileDescriptors as real } from "../../src/files/file-descriptors.ts";
 import { readWholeFile, type ReadFileSystem } from "../../src/files/read-whole-file.ts";
 
 let dir: string;
@@ -18,18 +18,14 @@ afterEach(() => {
 function countingFs(): { fileSystem: ReadFileSystem; counts: { reads: number; closes: number } } {
   const counts = { reads: 0, closes: 0 };
   const fileSystem: ReadFileSystem = {
-    async open(file, flags) {
-      const handle = await fsPromises.open(file, flags);
-      return {
-        read(buffer, offset, length, position) {
-          counts.reads++;
-          return handle.read(buffer, offset, length, position);
-        },
-        close() {
-          counts.closes++;
-          return handle.close();
-        },
-      };
+    open: real.open,
+    read(fd, buffer, offset, length, position) {
+      counts.reads++;
+      return real.read(fd, buffer, offset, length, position);
+    },
+    close(fd) {
+      counts.closes++;
+      return real.close(fd);
     },
   };
   return { fileSystem, counts };
@@ -71,17 +67,13 @@ describe("readWholeFile", () => {
     fs.writeFileSync(file, "data");
     let closed = 0;
     const failingRead: ReadFileSystem = {
-      async open(target, flags) {
-        const handle = await fsPromises.open(target, flags);
-        return {
-          read: async () => {
-            throw Object.assign(new Error("EIO: simulated"), { code: "EIO" });
-          },
-          close: () => {
-            closed++;
-            return handle.close();
-          },
-        };
+      open: real.open,
+      read: async () => {
+        throw Object.assign(new Error("EIO: simulated"), { code: "EIO" });
+      },
+      close: (fd) => {
+        closed++;
+        return real.close(fd);
       },
     };
     await assert.rejects(readWholeFile(file, failingRead), { code: "EIO" });
@@ -93,20 +85,15 @@ describe("readWholeFile", () => {
     fs.writeFileSync(file, "old ".repeat(2000)); // 8,000 bytes: two reads
     let renamed = false;
     const renameDuringRead: ReadFileSystem = {
-      async open(target, flags) {
-        const handle = await fsPromises.open(target, flags);
-        return {
-          async read(buffer, offset, length, position) {
-            const result = await handle.read(buffer, offset, length, position);
-            if (!renamed) {
-              renamed = true; // between the first and the second read, as another process might
-              fs.writeFileSync(`${file}.tmp`, "new");
-              fs.renameSync(`${file}.tmp`, file);
-            }
-            return result;
-          },
-          close: () => handle.close(),
-        };
+      ...real,
+      async read(fd, buffer, offset, length, position) {
+        const bytesRead = await real.read(fd, buffer, offset, length, position);
+        if (!renamed) {
+          renamed = true; // between the first and the second read, as another process might
+          fs.writeFileSync(`${file}.tmp`, "new");
+          fs.renameSync(`${file}.tmp`, file);
+        }
+        return bytesRead;
       },
     };
     assert.equal(await readWholeFile(file, renameDuringRead), "old ".repeat(2000));

@@ -5,6 +5,7 @@ import fs from "node:fs";
 import * as fsPromises from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { nodeFileDescriptors } from "../../src/files/file-descriptors.ts";
 import type { FileStoreFileSystem } from "../../src/session/file-store.ts";
 
 export function makeTempDir(): string {
@@ -16,9 +17,7 @@ export function removeDir(dir: string): Promise<void> {
 }
 
 export const realFs: FileStoreFileSystem = {
-  open: fsPromises.open,
-  rename: fsPromises.rename,
-  unlink: fsPromises.unlink,
+  ...nodeFileDescriptors,
   readdir: fsPromises.readdir,
   stat: fsPromises.stat,
   mkdir: fsPromises.mkdir,
@@ -32,18 +31,15 @@ export function systemError(code: string): NodeJS.ErrnoException {
 /** The real file system, recording every path passed to it. */
 export function recordingFs(): { fileSystem: FileStoreFileSystem; paths: string[] } {
   const paths: string[] = [];
-  const record = <A extends unknown[], R>(fn: (...args: A) => R) => (...args: A): R => {
-    for (const arg of args) if (typeof arg === "string" && arg.includes(path.sep)) paths.push(arg);
-    return fn(...args);
-  };
-  const fileSystem = {
-    open: record(fsPromises.open),
-    rename: record(fsPromises.rename),
-    unlink: record(fsPromises.unlink),
-    readdir: record(fsPromises.readdir),
-    stat: record(fsPromises.stat),
-    mkdir: record(fsPromises.mkdir),
-  } as FileStoreFileSystem;
+  const fileSystem = Object.fromEntries(
+    Object.entries(realFs).map(([name, fn]) => [
+      name,
+      (...args: unknown[]) => {
+        for (const arg of args) if (typeof arg === "string" && arg.includes(path.sep)) paths.push(arg);
+        return (fn as (...a: unknown[]) => unknown)(...args);
+      },
+    ]),
+  ) as unknown as FileStoreFileSystem;
   return { fileSystem, paths };
 }
 
@@ -51,7 +47,7 @@ export function recordingFs(): { fileSystem: FileStoreFileSystem; paths: string[
  * The real file system until fail() is called; then the named operation throws `code`.
  * "open" fails opening a file for writing (a read-only or full folder still lets files be read);
  * "read" fails reading an opened file (EIO); "write" writes the first half of the data and then
- * fails: a truncated write, as on a full disk.
+ * fails: a truncated write, as on a full disk; "sync" is fsync.
  */
 export function faultyFs(): {
   fileSystem: FileStoreFileSystem;
@@ -66,37 +62,30 @@ export function faultyFs(): {
     ...realFs,
     unlink: async (target) => {
       failIf("unlink");
-      return fsPromises.unlink(target);
+      return realFs.unlink(target);
     },
     rename: async (from, to) => {
       failIf("rename");
-      return fsPromises.rename(from, to);
+      return realFs.rename(from, to);
     },
     open: async (target, flags, mode) => {
       if (flags !== "r") failIf("open");
-      const handle = await fsPromises.open(target, flags, mode);
-      return new Proxy(handle, {
-        get(real, property) {
-          if (property === "writeFile" && failing?.operation === "write") {
-            return async (data: string) => {
-              await real.writeFile(data.slice(0, Math.floor(data.length / 2)));
-              throw systemError(failing!.code);
-            };
-          }
-          if (property === "read" && failing?.operation === "read") {
-            return async () => {
-              throw systemError(failing!.code);
-            };
-          }
-          if (property === "sync" && failing?.operation === "sync") {
-            return async () => {
-              throw systemError(failing!.code);
-            };
-          }
-          const value = Reflect.get(real, property) as unknown;
-          return typeof value === "function" ? value.bind(real) : value;
-        },
-      });
+      return realFs.open(target, flags, mode);
+    },
+    read: async (fd, buffer, offset, length, position) => {
+      failIf("read");
+      return realFs.read(fd, buffer, offset, length, position);
+    },
+    write: async (fd, buffer, offset, length) => {
+      if (failing?.operation === "write") {
+        if (offset === 0 && length > 1) return realFs.write(fd, buffer, offset, Math.floor(length / 2));
+        throw systemError(failing.code);
+      }
+      return realFs.write(fd, buffer, offset, length);
+    },
+    fsync: async (fd) => {
+      failIf("sync");
+      return realFs.fsync(fd);
     },
   };
   return {

@@ -4,9 +4,17 @@ import fs from "node:fs";
 import * as fsPromises from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { nodeFileDescriptors } from "../../src/files/file-descriptors.ts";
 import { HttpError } from "../../src/http/http-error.ts";
 import { UserStore, userStoreUnavailableMessage, type UserStoreFileSystem } from "../../src/users/user-store.ts";
 import { createClock } from "../helpers/clock.ts";
+
+const realUserFs: UserStoreFileSystem = {
+  ...nodeFileDescriptors,
+  readFile: fsPromises.readFile,
+  mkdir: fsPromises.mkdir,
+  readdir: fsPromises.readdir,
+};
 
 let dir: string;
 let file: string;
@@ -185,25 +193,21 @@ describe("UserStore", () => {
     it(`answers 503 on ${code}, with the file never half-written and the cause kept for the log`, async () => {
       let failing = false;
       const fileSystem: UserStoreFileSystem = {
-        ...fsPromises,
+        ...realUserFs,
         async open(target, flags, mode) {
           if (failing && code === "EACCES") throw Object.assign(new Error("simulated"), { code });
-          const handle = await fsPromises.open(target, flags, mode);
-          return {
-            async writeFile(data: string) {
-              if (failing && code === "ENOSPC") {
-                await handle.writeFile(data.slice(0, 10));
-                throw Object.assign(new Error("simulated"), { code });
-              }
-              await handle.writeFile(data);
-            },
-            sync: () => handle.sync(),
-            close: () => handle.close(),
-          };
+          return nodeFileDescriptors.open(target, flags, mode);
+        },
+        async write(fd, buffer, offset, length) {
+          if (failing && code === "ENOSPC") {
+            if (offset > 0) throw Object.assign(new Error("simulated"), { code });
+            return nodeFileDescriptors.write(fd, buffer, offset, Math.min(10, length)); // a short write first
+          }
+          return nodeFileDescriptors.write(fd, buffer, offset, length);
         },
         async rename(from, to) {
           if (failing && code === "EROFS") throw Object.assign(new Error("simulated"), { code });
-          await fsPromises.rename(from, to);
+          await nodeFileDescriptors.rename(from, to);
         },
       };
       const users = await UserStore.open(file, { fileSystem });
