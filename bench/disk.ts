@@ -1,7 +1,8 @@
 // The disk's own rate for a file session store's kind of write: how many small files per second this
-// machine writes atomically (temp file, write, fsync, close, rename, on file descriptors as
-// src/files/atomic-write.ts does) with 50 writers in flight, on the disk the bench servers use: as new files (new visitors)
-// and over existing ones (returning browsers); the same without fsync shows what durability costs.
+// machine writes atomically (temp file, write, fsync, close, rename on file descriptors: the pattern
+// of src/files/atomic-write.ts, without its clean-up and short-write handling) with 50 writers in
+// flight, on the disk the bench servers use: as new files (new visitors) and over existing ones
+// (returning browsers); the same without fsync shows what durability costs.
 // It is the rate of this probe's own pattern at that moment, a reference for how the disk is doing,
 // not an upper bound for the servers: a server writes in a pattern of its own (its file names, sizes,
 // folders and timing), and a virtual disk's speed changes from minute to minute, so the two can differ
@@ -30,7 +31,7 @@ async function measure(dir: string, options: { sync: boolean; replace: boolean; 
       const name = path.join(dir, options.replace ? `session-${w}` : `session-${w}-${i}`);
       const temp = `${name}.${i}.tmp`;
       const fd = await fs.open(temp, "wx", 0o600);
-      await fs.write(fd, bytes, 0, bytes.length);
+      await fs.write(fd, bytes, 0, bytes.length, 0);
       if (options.sync) await fs.fsync(fd);
       await fs.close(fd);
       await fs.rename(temp, `${name}.json`);

@@ -25,7 +25,7 @@ export interface BenchResults {
   disk: DiskRow[];
   /** The same, measured before any server ran (full runs only). */
   diskRested: DiskRow[];
-  /** What each file API costs the event loop per read or durable write (bench/file-api.ts). */
+  /** What each file API costs the main thread per read or durable write (bench/file-api.ts). */
   fileApi: FileApiRow[];
   hashing: HashingRow[];
   targets: TargetResult[];
@@ -134,11 +134,12 @@ export function renderMarkdown(results: BenchResults): string {
         "A virtual disk on a shared host slows down after a burst of fsync'd writes: the file stores ran between the two columns.");
   }
   if (results.fileApi.length > 0) {
-    parts.push("", "## File APIs: what a session file's read or write costs the event loop (50 in flight)", "",
-      table(["operation", "through", "per second", "event loop µs each"],
-        results.fileApi.map((row) => [row.operation, row.api, n(row.perSecond), n(row.eventLoopMicros)])),
-      "", "The main thread's busy time per operation: the thread every request shares (the thread pool's system calls and fsync's wait are not in it). " +
-        "Our file stores use plain descriptors (src/files/file-descriptors.ts). Better of two alternating rounds each.");
+    parts.push("", "## File APIs: what a session file's read or write costs the main thread (50 in flight)", "",
+      table(["operation", "through", "per second", "main thread CPU µs each", "event loop busy µs each"],
+        results.fileApi.map((row) => [row.operation, row.api, n(row.perSecond), n(row.mainThreadCpuMicros), n(row.eventLoopMicros)])),
+      "", "Main thread CPU is the time of the thread every request of a server shares (the thread pool's system calls and fsync's wait are not in it); " +
+        "event loop busy is its non-idle wall time, which also counts waiting for a core. Median of several rounds, the APIs taking turns in a rotating order. " +
+        "Our file stores use plain descriptors (src/files/file-descriptors.ts).");
   }
   if (results.hashing.length > 0) {
     parts.push("", "## Password hashing (8 logins at once, each started on its own turn of the event loop)", "",

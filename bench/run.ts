@@ -250,7 +250,7 @@ if (!skip.has("file-api")) {
     try {
       const { rows } = await runScript<{ rows: FileApiRow[] }>("file-api.ts", [dataDir, ...(quick ? ["--quick"] : [])]);
       results.fileApi = rows;
-      for (const row of rows) progress(`file API: ${row.operation}, ${row.api}: ${Math.round(row.perSecond)}/s, ${Math.round(row.eventLoopMicros)} µs of event loop each`);
+      for (const row of rows) progress(`file API: ${row.operation}, ${row.api}: ${Math.round(row.perSecond)}/s, ${Math.round(row.mainThreadCpuMicros)} µs of main thread CPU each`);
     } finally {
       removeDataDir(dataDir);
     }

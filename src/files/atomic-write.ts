@@ -51,7 +51,7 @@ export async function writeFileAtomic(file: string, data: string, options: Atomi
 async function writeAll(fs: AtomicWriteFileSystem, fd: number, bytes: Buffer): Promise<void> {
   let written = 0;
   while (written < bytes.length) {
-    const count = await fs.write(fd, bytes, written, bytes.length - written);
+    const count = await fs.write(fd, bytes, written, bytes.length - written, written); // at byte `written`
     // Never for a regular file, but a loop that cannot advance must end: fail like a disk error.
     if (count <= 0) throw Object.assign(new Error("write made no progress"), { code: "EIO" });
     written += count;

@@ -33,9 +33,9 @@ describe("writeFileAtomic", () => {
     const fullDisk: AtomicWriteFileSystem = {
       ...real,
       // The first write gets 3 bytes onto the disk and reports that (a short write); the next one fails.
-      write: async (fd, buffer, offset, length) => {
+      write: async (fd, buffer, offset, length, position) => {
         if (offset > 0) throw errno("ENOSPC");
-        return real.write(fd, buffer, offset, Math.min(3, length));
+        return real.write(fd, buffer, offset, Math.min(3, length), position);
       },
       close: (fd) => {
         closed.push(fd);
@@ -54,9 +54,9 @@ describe("writeFileAtomic", () => {
     let writes = 0;
     const trickling: AtomicWriteFileSystem = {
       ...real,
-      write: (fd, buffer, offset, length) => {
+      write: (fd, buffer, offset, length, position) => {
         writes++;
-        return real.write(fd, buffer, offset, Math.min(7, length));
+        return real.write(fd, buffer, offset, Math.min(7, length), position);
       },
     };
     await writeFileAtomic(file, text, { fileSystem: trickling });
@@ -64,27 +64,53 @@ describe("writeFileAtomic", () => {
     assert.equal(writes, Math.ceil(Buffer.byteLength(text) / 7));
   });
 
-  it("fails (EIO) instead of looping when a write makes no progress, and leaves no temporary file", async () => {
+  it("fails (EIO) instead of looping when a write makes no progress, and leaves no temporary file", { timeout: 5_000 }, async () => {
     const file = path.join(dir, "users.json");
     const stuck: AtomicWriteFileSystem = { ...real, write: async () => 0 };
     await assert.rejects(writeFileAtomic(file, "data", { fileSystem: stuck }), { code: "EIO" });
     assert.deepEqual(fs.readdirSync(dir), []);
   });
 
-  it("removes the temporary file when fsync or rename fails", async () => {
-    const file = path.join(dir, "users.json");
-    fs.writeFileSync(file, "old contents");
-    const failures: Array<[string, AtomicWriteFileSystem]> = [
-      ["rename", { ...real, rename: async () => { throw errno("EROFS"); } }],
-      ["fsync", { ...real, fsync: async () => { throw errno("EIO"); } }],
-      ["close", { ...real, close: async (fd) => { await real.close(fd); throw errno("EIO"); } }],
-    ];
-    for (const [label, fileSystem] of failures) {
-      await assert.rejects(writeFileAtomic(file, "new", { fileSystem }), label);
-      assert.equal(fs.readFileSync(file, "utf8"), "old contents", label);
-      assert.deepEqual(fs.readdirSync(dir), ["users.json"], label);
-    }
-  });
+  // A descriptor closed twice is a bug even when the second close "only" fails with EBADF: by then the
+  // number may belong to another request's file, which the second close would shut.
+  for (const [operation, code] of [["write", "ENOSPC"], ["fsync", "EIO"], ["close", "EIO"], ["rename", "EROFS"]] as const) {
+    it(`removes the temporary file and closes its descriptor exactly once when ${operation} fails (${code})`, async () => {
+      const file = path.join(dir, "users.json");
+      fs.writeFileSync(file, "old contents");
+      const opened: number[] = [];
+      const closes = new Map<number, number>();
+      const fileSystem: AtomicWriteFileSystem = {
+        ...real,
+        open: async (target, flags, mode) => {
+          const fd = await real.open(target, flags, mode);
+          opened.push(fd);
+          return fd;
+        },
+        write: async (...args) => {
+          if (operation === "write") throw errno(code);
+          return real.write(...args);
+        },
+        fsync: async (fd) => {
+          if (operation === "fsync") throw errno(code);
+          return real.fsync(fd);
+        },
+        close: async (fd) => {
+          closes.set(fd, (closes.get(fd) ?? 0) + 1);
+          await real.close(fd).catch(() => {}); // a second close of a number: EBADF, or someone else's file
+          if (operation === "close") throw errno(code); // released all the same, as close(2) does on Linux
+        },
+        rename: async (from, to) => {
+          if (operation === "rename") throw errno(code);
+          return real.rename(from, to);
+        },
+      };
+      await assert.rejects(writeFileAtomic(file, "new", { fileSystem }), { code });
+      assert.equal(fs.readFileSync(file, "utf8"), "old contents");
+      assert.deepEqual(fs.readdirSync(dir), ["users.json"]);
+      assert.equal(opened.length, 1);
+      assert.deepEqual([...closes], [[opened[0], 1]]);
+    });
+  }
 
   it("fails without writing anything when the directory is gone (its path is now a regular file)", async () => {
     const blocked = path.join(dir, "data");

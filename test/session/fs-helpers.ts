@@ -76,12 +76,12 @@ export function faultyFs(): {
       failIf("read");
       return realFs.read(fd, buffer, offset, length, position);
     },
-    write: async (fd, buffer, offset, length) => {
+    write: async (fd, buffer, offset, length, position) => {
       if (failing?.operation === "write") {
-        if (offset === 0 && length > 1) return realFs.write(fd, buffer, offset, Math.floor(length / 2));
+        if (offset === 0 && length > 1) return realFs.write(fd, buffer, offset, Math.floor(length / 2), position);
         throw systemError(failing.code);
       }
-      return realFs.write(fd, buffer, offset, length);
+      return realFs.write(fd, buffer, offset, length, position);
     },
     fsync: async (fd) => {
       failIf("sync");

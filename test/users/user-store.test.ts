@@ -198,12 +198,12 @@ describe("UserStore", () => {
           if (failing && code === "EACCES") throw Object.assign(new Error("simulated"), { code });
           return nodeFileDescriptors.open(target, flags, mode);
         },
-        async write(fd, buffer, offset, length) {
+        async write(fd, buffer, offset, length, position) {
           if (failing && code === "ENOSPC") {
             if (offset > 0) throw Object.assign(new Error("simulated"), { code });
-            return nodeFileDescriptors.write(fd, buffer, offset, Math.min(10, length)); // a short write first
+            return nodeFileDescriptors.write(fd, buffer, offset, Math.min(10, length), position); // a short write first
           }
-          return nodeFileDescriptors.write(fd, buffer, offset, length);
+          return nodeFileDescriptors.write(fd, buffer, offset, length, position);
         },
         async rename(from, to) {
           if (failing && code === "EROFS") throw Object.assign(new Error("simulated"), { code });
