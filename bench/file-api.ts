@@ -14,6 +14,7 @@ import * as fsPromises from "node:fs/promises";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { settleDisk } from "./processes.ts";
+import { spread } from "./throughput.ts";
 import { writeFileAtomic } from "../src/files/atomic-write.ts";
 import { readWholeFile } from "../src/files/read-whole-file.ts";
 
@@ -92,12 +93,6 @@ async function measure(dir: string, count: number, operation: (file: string) => 
   };
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
-
 interface Contender {
   api: string;
   run: (file: string) => Promise<unknown>;
@@ -113,13 +108,16 @@ async function compare(dir: string, operation: string, contenders: Contender[], 
       results[index]!.push(await measure(dir, count, contenders[index]!.run));
     }
   }
-  return contenders.map((contender, index) => ({
-    operation,
-    api: contender.api,
-    perSecond: median(results[index]!.map((m) => m.perSecond)),
-    mainThreadCpuMicros: median(results[index]!.map((m) => m.mainThreadCpuMicros)),
-    eventLoopMicros: median(results[index]!.map((m) => m.eventLoopMicros)),
-  }));
+  return contenders.map((contender, index) => {
+    const median = (pick: (m: Measurement) => number) => spread(results[index]!.map(pick)).median;
+    return {
+      operation,
+      api: contender.api,
+      perSecond: median((m) => m.perSecond),
+      mainThreadCpuMicros: median((m) => m.mainThreadCpuMicros),
+      eventLoopMicros: median((m) => m.eventLoopMicros),
+    };
+  });
 }
 
 async function main(): Promise<void> {
