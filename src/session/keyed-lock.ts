@@ -29,11 +29,6 @@ export class KeyedLock {
     return this.#queues.has(key);
   }
 
-  /** True while tasks wait for this key behind the one running. */
-  hasWaiters(key: string): boolean {
-    return (this.#queues.get(key)?.length ?? 0) > 0;
-  }
-
   /** How many keys are held right now (for tests and metrics). */
   get size(): number {
     return this.#queues.size;

@@ -9,6 +9,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { KeyedLock } from "./keyed-lock.ts";
 import { LiveSession, type Session } from "./live-session.ts";
+import { RecentlyEnded } from "./recently-ended.ts";
 import { SessionCookie, type SessionCookieReading } from "./session-cookie.ts";
 import { createSessionIdSource, storeKeyOf } from "./session-id.ts";
 import type { SessionData, SessionRecord, SessionStore } from "./store.ts";
@@ -107,7 +108,9 @@ export function createSessionManager<D extends SessionData = SessionData>(option
   const requestsInSession = new WeakSet<IncomingMessage>();
   const inFlight = new Set<InFlight>();
   const usersBeingDestroyed = new Map<string, number>(); // userId → destroyAllForUser calls running
-  const endedKeys = new Set<string>(); // sessions a request logged out or regenerated, while their lock is held
+  // Sessions a request logged out or regenerated. A minute covers a request the browser had already sent
+  // (another tab, a refresh timer) when the answer that ended its session arrived; see write().
+  const recentlyEnded = new RecentlyEnded({ graceMs: 60_000, maxEntries: 10_000 });
 
   async function run<T>(req: IncomingMessage, res: ServerResponse, cookieReading: SessionCookieReading,
     fn: (session: Session<D>) => T | Promise<T>): Promise<T> {
@@ -132,14 +135,7 @@ export function createSessionManager<D extends SessionData = SessionData>(option
     } finally {
       inFlight.delete(flight);
       requestsInSession.delete(req);
-      if (storeKey !== null) forgetEndedUnlessQueued(storeKey);
     }
-  }
-
-  // Called by every task holding a session's lock as it finishes: once nobody is queued behind it, no
-  // one can still bring the cookie of a session that was ended, so endedKeys keeps no entry for good.
-  function forgetEndedUnlessQueued(storeKey: string): void {
-    if (!lock.hasWaiters(storeKey)) endedKeys.delete(storeKey);
   }
 
   function isRevoked(record: SessionRecord, flight: InFlight): boolean {
@@ -172,10 +168,10 @@ export function createSessionManager<D extends SessionData = SessionData>(option
     cookie.clear(req, res); // R06: even without a session, logout answers with a clearing cookie
   }
 
-  // Deletes a session this request loaded, and remembers (while requests still queue for its lock)
-  // that it was ended on purpose, for the requests that bring its cookie after this one (see write()).
+  // Deletes a session this request loaded, and remembers for a while that it was ended on purpose, for
+  // the requests that bring its cookie after this one (see write()).
   async function endStored(storeKey: string): Promise<void> {
-    endedKeys.add(storeKey);
+    recentlyEnded.add(storeKey, now());
     await store.destroy(storeKey);
   }
 
@@ -191,12 +187,13 @@ export function createSessionManager<D extends SessionData = SessionData>(option
     const changed = session.changed || session.userId !== (loaded?.userId ?? null) ||
       JSON.stringify(session.data) !== session.loadedDataJson;
     if (loaded === null || loadedKey === null) {
-      // Queued behind a request of the same session that ended it (a login's regenerate(), a logout):
-      // that one has told the browser which cookie to keep. A new session or a clearing cookie here
-      // would, if the browser handled this response last, undo the login. (A cookie that was merely
-      // stale, expired or unknown, is not in endedKeys: that request gets a new session as usual.)
+      // A request of the same session ended it a moment ago (a login's regenerate(), a refresh, a
+      // logout), and this one was queued behind it or already on its way: that one has told the browser
+      // which cookie to keep. A new session or a clearing cookie here would, if the browser handled this
+      // response last, undo the login. (A cookie that was merely stale, expired or unknown, or ended
+      // over a minute ago, is not in recentlyEnded: that request gets a new session as usual.)
       const cookieKey = cookieReading.verified?.storeKey;
-      if (cookieKey !== undefined && endedKeys.has(cookieKey)) return null;
+      if (cookieKey !== undefined && recentlyEnded.has(cookieKey, now())) return null;
       if (changed || saveUninitialized) return save(req, res, session, nowMs);
       if (cookieReading.present) cookie.clear(req, res); // a stale or forged cookie: tell the browser to drop it
       return null;
@@ -245,16 +242,12 @@ export function createSessionManager<D extends SessionData = SessionData>(option
       // Under the session's lock, like every other read: a store may delete an expired record it reads
       // (FileStore does), and must never do so while a request of this session writes its renewal.
       return lock.run(storeKey, async () => {
-        try {
-          const record = await store.get(storeKey);
-          const nowMs = now();
-          if (record === null || isExpired(record, nowMs, timeouts)) return null;
-          if (record.userId !== null && usersBeingDestroyed.has(record.userId)) return null;
-          const { data, userId, createdAtMs, expiresAtMs } = record;
-          return { id, data: data as D, userId, createdAtMs, expiresAtMs };
-        } finally {
-          forgetEndedUnlessQueued(storeKey);
-        }
+        const record = await store.get(storeKey);
+        const nowMs = now();
+        if (record === null || isExpired(record, nowMs, timeouts)) return null;
+        if (record.userId !== null && usersBeingDestroyed.has(record.userId)) return null;
+        const { data, userId, createdAtMs, expiresAtMs } = record;
+        return { id, data: data as D, userId, createdAtMs, expiresAtMs };
       });
     },
 

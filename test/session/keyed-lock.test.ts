@@ -75,19 +75,6 @@ describe("KeyedLock", () => {
     assert.equal(lock.isHeld("a"), false);
   });
 
-  it("hasWaiters() says whether tasks queue behind the running one", async () => {
-    const lock = new KeyedLock();
-    const held = gate();
-    const first = lock.run("a", () => held.promise);
-    assert.equal(lock.hasWaiters("a"), false); // held, but nobody waits
-    const second = lock.run("a", async () => lock.hasWaiters("a"));
-    assert.equal(lock.hasWaiters("a"), true);
-    held.open();
-    await first;
-    assert.equal(await second, false); // the second runs with nobody behind it
-    assert.equal(lock.hasWaiters("a"), false);
-  });
-
   it("keeps no entry for idle keys (bounded by what is running)", async () => {
     const lock = new KeyedLock();
     const held = gate();

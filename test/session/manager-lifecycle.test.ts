@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { storeKeyOf } from "../../src/session/manager.ts";
 import type { Session } from "../../src/session/manager.ts";
-import { countView, CookieJar, fakeRequest, harness, visit } from "./manager-helpers.ts";
+import { countView, CookieJar, harness, visit } from "./manager-helpers.ts";
 
 const idOf = (jar: CookieJar) => decodeURIComponent(jar.get("sid")!).split(".")[0]!;
 
@@ -135,28 +135,45 @@ describe("session manager: requests racing a login", () => {
     assert.equal((await visit(sessions, browser, (session) => session.data.csrfToken)).result, "t");
   });
 
-  it("forgets a session's end once the last request queued behind it is done, even when that was a peek()", async () => {
-    // Otherwise a browser bringing the old cookie much later would still be treated as queued behind
-    // the logout: no new session for it, and no clearing cookie.
-    const { sessions } = harness();
+  it("a request that brings the old cookie just after the refresh that replaced it gets no cookie either", async () => {
+    // Not queued: the browser sent it (another tab, a refresh timer) before the refresh's answer came
+    // back, and it arrived after the refresh had finished. A clearing cookie handled last would delete
+    // the refreshed one and sign the user out.
+    const { sessions, clock } = harness();
+    const browser = new CookieJar();
+    await logIn(sessions, browser, "ada");
+    const inFlight = new CookieJar();
+    inFlight.set("sid", browser.get("sid")!);
+    await visit(sessions, browser, (session) => session.regenerate({ keepData: true })); // the refresh
+    clock.advance(2_000);
+    const { result, setCookie } = await visit(sessions, inFlight, (session) => session.userId);
+    assert.equal(result, null); // the replaced ID opens nothing (R05)
+    assert.deepEqual(setCookie, []);
+    assert.equal((await visit(sessions, browser, (session) => session.userId)).result, "ada");
+  });
+
+  it("forgets a session's end after a minute: the old cookie then gets a new session, or is cleared", async () => {
+    // Otherwise a browser bringing the old cookie much later would get neither: no new session for
+    // it, and no clearing cookie.
+    const { sessions, clock } = harness();
     const browser = new CookieJar();
     await visit(sessions, browser, countView);
     const oldCookie = browser.get("sid")!;
-    const logoutHeld = gate();
-    const logout = visit(sessions, browser, async (session) => {
-      await logoutHeld.promise;
-      session.destroy();
-    });
-    const peek = sessions.peek(fakeRequest({ cookie: `sid=${oldCookie}` }));
-    logoutHeld.open();
-    await logout;
-    assert.equal(await peek, null);
+    await visit(sessions, browser, (session) => session.destroy());
+    clock.advance(59_000);
+    const soon = new CookieJar();
+    soon.set("sid", oldCookie);
+    assert.deepEqual((await visit(sessions, soon, countView)).setCookie, []);
+    clock.advance(1_000);
     const later = new CookieJar();
     later.set("sid", oldCookie);
     const { result, setCookie } = await visit(sessions, later, countView);
     assert.equal(result, 1);
     assert.equal(setCookie.length, 1);
     assert.doesNotMatch(setCookie[0]!, /Max-Age=0/);
+    const reader = new CookieJar();
+    reader.set("sid", oldCookie);
+    assert.match((await visit(sessions, reader, (session) => session.isNew)).setCookie[0] ?? "", /^sid=; Max-Age=0;/);
   });
 
   it("a stale cookie on its own is still cleared", async () => {

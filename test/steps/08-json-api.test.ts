@@ -248,6 +248,21 @@ describe("step 08: sign-in, welcome, refresh, logout", () => {
     const [a, b] = await Promise.all([post(app, app.newBrowser(), "/refresh", undefined, { Cookie: `${cookieName}=${browser.jar.get(cookieName)}` }),
       post(app, app.newBrowser(), "/refresh", undefined, { Cookie: `${cookieName}=${browser.jar.get(cookieName)}` })]);
     assert.deepEqual([a!.status, b!.status].sort(), [200, 401]);
+    assert.equal(setCookieOf(a!.status === 401 ? a! : b!), undefined, "the loser must not clear the winner's cookie");
+  });
+
+  it("a refresh another tab sent with the cookie a refresh just replaced gets 401 and leaves the new cookie", async () => {
+    // Two tabs on refresh timers: tab B's request left before tab A's answer came back, and arrives
+    // after A's refresh finished. A clearing cookie on B's 401, handled last, would sign the user out.
+    const browser = app.newBrowser();
+    await signIn(app, browser);
+    const sentBeforeTheAnswer = { Cookie: `${cookieName}=${browser.jar.get(cookieName)}` };
+    assert.equal((await post(app, browser, "/refresh")).status, 200); // tab A
+    clock.advance(1_000);
+    const late = await post(app, app.newBrowser(), "/refresh", undefined, sentBeforeTheAnswer); // tab B
+    assert.equal(late.status, 401);
+    assert.equal(setCookieOf(late), undefined);
+    assert.equal((await welcome(browser)).status, 200);
   });
 
   it("/refresh renews the expiry: a refreshed session outlives the first lifetime, by one lifetime", async () => {
