@@ -161,5 +161,3 @@ export async function createServer(options: OAuthStepOptions): Promise<Server> {
 export function start(options: OAuthStepOptions & { port: number; host: string }): Promise<RunningStep> {
   return startWithLocalProvider(createServer, options);
 }
-
-/** The query of a request target ("/path?a=1?b" → a=1?b). */

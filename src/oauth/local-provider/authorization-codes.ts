@@ -71,11 +71,14 @@ export class AuthorizationCodes {
     return { ok: true, tokens };
   }
 
+  // Codes are added in time order, so the oldest come first: stop at the first one still remembered
+  // and within the limit. The work is what is dropped, not the map's size.
   #prune(): void {
     const now = this.#now();
     for (const [key, record] of this.#codes) {
       const forgotten = now - record.issuedAtMs >= replayMemorySeconds * 1000;
-      if (forgotten || this.#codes.size >= this.#maxEntries) this.#codes.delete(key);
+      if (!forgotten && this.#codes.size < this.#maxEntries) break;
+      this.#codes.delete(key);
     }
   }
 }

@@ -104,8 +104,11 @@ export function createAuthorizeEndpoint(context: LocalProviderContext) {
     if (req.method === "HEAD") return showApproval(res, 200, randomToken(32), asked, {});
 
     const now = context.now();
+    // Entries share one lifetime and are added in time order, so the oldest come first: stop at the
+    // first one still live and within the limit. The work is what is dropped, not the map's size.
     for (const [id, entry] of pending) {
-      if (entry.expiresAtMs <= now || pending.size >= maxPendingRequests) pending.delete(id);
+      if (entry.expiresAtMs > now && pending.size < maxPendingRequests) break;
+      pending.delete(id);
     }
     const sent = parseCookies(req.headers.cookie)[browserCookieName];
     const browser = sent !== undefined && browserIdRegExp.test(sent) ? sent : randomToken(32);
