@@ -4,6 +4,7 @@
 // any disk, next to step 02, which keeps a bare Map.
 import { createServer as createHttpServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { requestPath } from "../../src/http/dispatch.ts";
 import { withErrorBoundary } from "../../src/http/error-boundary.ts";
 import { sendText } from "../../src/http/respond.ts";
 import { randomToken } from "../../src/crypto/random.ts";
@@ -17,7 +18,7 @@ const sessions = createSessionManager<{ views?: number }>({
 });
 
 async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const path = (req.url ?? "/").split("?")[0];
+  const path = requestPath(req.url); // "/?x=1" → "/"; also the absolute form, "http://host/"
   if (path !== "/") return sendText(res, 404, "Not Found");
   const views = await sessions.withSession(req, res, (session) => {
     session.data.views = (session.data.views ?? 0) + 1;

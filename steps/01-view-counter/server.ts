@@ -4,6 +4,7 @@ import { createServer as createHttpServer } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { parseCookies } from "../../src/cookies/parse.ts";
 import { serializeCookie } from "../../src/cookies/serialize.ts";
+import { requestPath } from "../../src/http/dispatch.ts";
 import { withErrorBoundary } from "../../src/http/error-boundary.ts";
 import { sendText } from "../../src/http/respond.ts";
 import { generateSessionId } from "../../src/session/session-id.ts";
@@ -36,7 +37,7 @@ export function createServer(options: StepOptions): Server {
 
   // Routes: one page; any other path is 404, any other method on it 405.
   async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? "/").split("?")[0];
+    const path = requestPath(req.url); // "/?x=1" → "/"; also the absolute form, "http://host/"
     if (path !== "/") return sendText(res, 404, "Not Found");
     if (req.method !== "GET" && req.method !== "HEAD") {
       return sendText(res, 405, "Method Not Allowed", { Allow: "GET, HEAD" });

@@ -5,6 +5,7 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { join } from "node:path";
 import { loadOrCreateSecret, resolveSecrets } from "../../src/config/secret-file.ts";
 import { createSealer } from "../../src/crypto/seal.ts";
+import { requestPath } from "../../src/http/dispatch.ts";
 import { withErrorBoundary } from "../../src/http/error-boundary.ts";
 import { sendText } from "../../src/http/respond.ts";
 import { FileStore } from "../../src/session/file-store.ts";
@@ -50,7 +51,7 @@ export function createServer(options: StepOptions): Server {
 
   // Routes: one page; any other path is 404, any other method on it 405.
   async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? "/").split("?")[0];
+    const path = requestPath(req.url); // "/?x=1" → "/"; also the absolute form, "http://host/"
     if (path !== "/") return sendText(res, 404, "Not Found");
     if (req.method !== "GET" && req.method !== "HEAD") {
       return sendText(res, 405, "Method Not Allowed", { Allow: "GET, HEAD" });
