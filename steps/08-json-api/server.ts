@@ -119,7 +119,8 @@ export async function createServer(options: StepOptions): Promise<Server> {
   }
 
   // The API's errors are JSON whatever Accept says (a front end calls response.json()); only dispatch's
-  // 404/405 follow Accept. The error boundary turns anything else into a 500, not a crashed process.
+  // 400/404/405 follow Accept. The error boundary turns anything else into a 500 (text unless Accept
+  // prefers JSON), not a crashed process.
   return createHttpServer(withErrorBoundary(withJsonErrors(handleRequest)));
 }
 
