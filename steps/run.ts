@@ -2,7 +2,7 @@
 // newest step). Reads PORT, HOST and DATA_DIR, prints exactly one "Listening on http://HOST:PORT"
 // line when ready, and on SIGINT/SIGTERM stops accepting connections, lets in-flight requests
 // finish, and exits 0.
-import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, realpathSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Server } from "node:http";
@@ -82,8 +82,20 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => stop("SIGTERM"));
 }
 
-// Only run when executed, not when a test imports listSteps/findStep.
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+// Only run when executed, not when a test imports listSteps/findStep. Real paths on both sides: Node
+// loads the file through its real path, and a symbolic link on the way (macOS's /tmp, a deploy link)
+// would otherwise make this false, so the server would exit silently instead of starting.
+function isRunDirectly(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false; // argv[1] is not a file (an eval, a REPL): imported, not run
+  }
+}
+
+if (isRunDirectly()) {
   main().catch((error: unknown) => {
     // Configuration errors (a bad PORT or HOST, a corrupt users file, an unreadable secret file, a port
     // in use) get a message for the person starting the server; anything else is printed whole.

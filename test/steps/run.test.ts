@@ -2,7 +2,7 @@
 // start it as a child process (through tsx on Node 20, natively where Node strips types itself).
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, type SpawnOptions } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import net from "node:net";
@@ -25,9 +25,11 @@ interface Child {
   exited: Promise<number | null>;
 }
 
-function runStep(argument: string, env: Record<string, string> = {}, options: Pick<SpawnOptions, "uid" | "gid"> = {}): Child {
-  const child = spawn(process.execPath, [...nodeArguments, "steps/run.ts", argument], {
-    ...options,
+function runStep(argument: string, env: Record<string, string> = {},
+  options: Pick<SpawnOptions, "uid" | "gid"> & { script?: string } = {}): Child {
+  const { script = "steps/run.ts", ...spawnOptions } = options;
+  const child = spawn(process.execPath, [...nodeArguments, script, argument], {
+    ...spawnOptions,
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -124,6 +126,15 @@ describe("npm run step -- <n>", () => {
     assert.match(child.stderr(), /^Steps:$/m);
     for (const step of listSteps()) assert.match(child.stderr(), new RegExp(`^  ${step}$`, "m"));
     assert.equal(child.stdout(), "");
+  });
+
+  it("runs when started through a symbolic link (macOS's /tmp, a deploy link), not silently exits 0", async (t) => {
+    const folder = mkdtempSync(path.join(os.tmpdir(), "nsfs-link-"));
+    t.after(() => rmSync(folder, { recursive: true, force: true }));
+    symlinkSync(root, path.join(folder, "project"));
+    const child = runStep("99", {}, { script: path.join(folder, "project", "steps", "run.ts") });
+    assert.notEqual(await child.exited, 0);
+    assert.match(child.stderr(), /^Unknown step "99"\.$/m);
   });
 
   for (const signal of ["SIGTERM", "SIGINT"] as const) it(`prints exactly one Listening line with the real port, and on ${signal} finishes the in-flight request and exits 0`, async () => {
