@@ -20,6 +20,21 @@ describe("clientAddress", () => {
     assert.equal(clientAddress(request({ "x-forwarded-for": ["1.2.3.4", "2001:db8::1"] }), trusted), "2001:db8::1");
   });
 
+  it("drops a port the proxy appended (Azure, IIS ARR), so clients don't all share the proxy's address", () => {
+    const trusted = { trustProxy: true };
+    const cases = [
+      ["203.0.113.5:51234", "203.0.113.5"],
+      ["1.2.3.4, 203.0.113.5:443", "203.0.113.5"],
+      ["[2001:db8::1]:51234", "2001:db8::1"],
+      ["[2001:db8::1]", "2001:db8::1"],
+      ["[::ffff:203.0.113.5]:80", "::ffff:203.0.113.5"],
+    ];
+    for (const [header, expected] of cases) assert.equal(clientAddress(request({ "x-forwarded-for": header }), trusted), expected, header);
+    for (const value of ["203.0.113.5:", "203.0.113.5:123456", "[2001:db8::1]:", "[evil.example]:80", "300.1.1.1:80", "2001:db8::1:80:"]) {
+      assert.equal(clientAddress(request({ "x-forwarded-for": value }), trusted), "192.0.2.10", value);
+    }
+  });
+
   it("falls back to the connection's address when the header is missing or not an IP address", () => {
     const trusted = { trustProxy: true };
     for (const value of ["", "   ", "unknown", "203.0.113.5, ", "evil.example", "1.2.3.4, <script>", "300.1.1.1"]) {
