@@ -22,7 +22,7 @@ describe("clientAddress", () => {
 
   it("drops a port the proxy appended (Azure, IIS ARR), so clients don't all share the proxy's address", () => {
     const trusted = { trustProxy: true };
-    const cases = [
+    const cases: Array<[header: string, expected: string]> = [
       ["203.0.113.5:51234", "203.0.113.5"],
       ["1.2.3.4, 203.0.113.5:443", "203.0.113.5"],
       ["[2001:db8::1]:51234", "2001:db8::1"],
