@@ -136,7 +136,20 @@ function unreadable(file: string, code: string | undefined, cause: unknown): Typ
 
 // Written to a temporary file, flushed, then hard-linked into place: link() never replaces an existing
 // file, so two servers starting at once agree on one secret, and a crash never leaves half a secret.
+// The temporary file can vanish before the link: a server starting at the same moment in another
+// container, with the same process ID (1), took it for a crash's leftover (see isWriting). Then the
+// whole write is tried again, a few times, instead of failing the start with ENOENT.
 function createExclusively(file: string, content: string): boolean {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return createOnce(file, content);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT" || attempt === 3) throw error;
+    }
+  }
+}
+
+function createOnce(file: string, content: string): boolean {
   const temporary = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`; // unique, not secret
   const fd = openSync(temporary, "wx", 0o600);
   try {

@@ -4,6 +4,8 @@ import {
   chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync,
   writeFileSync,
 } from "node:fs";
+import fs from "node:fs";
+import { syncBuiltinESMExports } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
@@ -165,6 +167,26 @@ describe("loadOrCreateSecret", () => {
       writeFileSync(path.join(dir, leftover(ended)), strongB);
       loadOrCreateSecret(dir, "session-secret", log); // a later start: the secret exists
       assert.deepEqual(readdirSync(dir).sort(), [...others, "session-secret"].sort());
+    });
+
+    it("starts anyway when another server, with the same process ID in another container, removes its temporary file mid-write", (t) => {
+      // That server takes the file for a crash's leftover (same ID: see the test above). The write is
+      // tried again instead of failing the start with ENOENT from link().
+      const realLink = fs.linkSync;
+      let removed = 0;
+      t.mock.method(fs, "linkSync", (from: string, to: string) => {
+        if (removed++ === 0) rmSync(from); // the other server's removeLeftovers(), just before our link
+        return realLink(from, to);
+      });
+      syncBuiltinESMExports(); // `import { linkSync } from "node:fs"` in the module sees the mock
+      t.after(() => {
+        t.mock.restoreAll();
+        syncBuiltinESMExports();
+      });
+      const secret = loadOrCreateSecret(dir, "session-secret", log);
+      assert.equal(removed, 2);
+      assert.equal(readFileSync(path.join(dir, "session-secret"), "utf8"), `${secret}\n`);
+      assert.deepEqual(readdirSync(dir), ["session-secret"]);
     });
 
     it("removes an old one even if its process ID is now a live process's, but keeps a live process's fresh one", () => {
