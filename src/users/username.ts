@@ -23,11 +23,14 @@ export const usernameMaxLength = 64; // code points; 64 × 4 UTF-8 bytes bounds 
 const variationSelectors = "\\uFE00-\\uFE0F\\u180B-\\u180D\\u180F\\u{E0100}-\\u{E01EF}";
 const forbiddenCharacterRegExp = new RegExp("[\\p{Cc}\\p{Cs}\\p{Co}\\p{Cn}\\p{Zl}\\p{Zp}\\u115F\\u1160\\u2800\\u3164\\uFFA0]|" +
   `(?![\\u200C\\u200D${variationSelectors}])[\\p{Cf}\\p{Default_Ignorable_Code_Point}]`, "u");
-// A joiner only means something between two characters; at either end of the name, or next to a space or
-// another invisible character, it just makes a look-alike of another name ("admin" + U+200D). A
-// variation selector before it is part of the emoji it joins ("🏳️‍🌈" is 🏳 U+FE0F U+200D 🌈).
-const strayJoinerRegExp = new RegExp(`(?:^|\\s|(?![${variationSelectors}])\\p{Default_Ignorable_Code_Point})[\\u200C\\u200D]|` +
-  "[\\u200C\\u200D](?:$|\\s)", "u");
+// A joiner only means something between two characters of a script or emoji that uses it; at either end
+// of the name, next to a space, ASCII or another invisible character, it just makes a look-alike of
+// another name ("admin" + U+200D, "ad" + U+200D + "min"). A variation selector before it is part of the
+// emoji it joins ("🏳️‍🌈" is 🏳 U+FE0F U+200D 🌈).
+const strayJoinerRegExp = new RegExp(`(?:^|[\\s\\x00-\\x7F]|(?![${variationSelectors}])\\p{Default_Ignorable_Code_Point})[\\u200C\\u200D]|` +
+  "[\\u200C\\u200D](?:$|[\\s\\x00-\\x7F])", "u");
+// A page shows a run of spaces as one, so "ad  min" would look exactly like "ad min".
+const spaceRunRegExp = /\s{2}/u;
 // A variation selector changes the character before it; after nothing, a space, an invisible character
 // or ASCII it changes nothing one can see, and only makes a look-alike ("admin" + U+FE0F). The one
 // ASCII exception: keycaps, a digit, "#" or "*" + U+FE0F + U+20E3 ("1️⃣").
@@ -80,5 +83,6 @@ export function validateUsername(name: unknown): string | null {
   if (forbiddenCharacterRegExp.test(cleaned) || strayJoinerRegExp.test(cleaned) || strayVariationSelectorRegExp.test(cleaned)) {
     return "Username must not contain control or invisible characters.";
   }
+  if (spaceRunRegExp.test(cleaned)) return "Username must not contain two spaces in a row.";
   return null;
 }

@@ -80,12 +80,12 @@ describe("validateUsername and the zero-width joiners", () => {
   const refused = "Username must not contain control or invisible characters.";
 
   it("allows ZWJ and ZWNJ between two visible characters: emoji sequences, Persian, Indic scripts", () => {
-    for (const name of ["👩\u200D💻", "👨\u200D👩\u200D👧", "علی\u200Cرضا", "क्\u200Dष", "a\u200Db"]) {
+    for (const name of ["👩\u200D💻", "👨\u200D👩\u200D👧", "علی\u200Cرضا", "क्\u200Dष", "jo 👩\u200D💻", "Ali علی\u200Cرضا"]) {
       assert.equal(validateUsername(name), null, JSON.stringify(name));
     }
   });
 
-  it("refuses a joiner at either end, next to a space or beside another invisible character", () => {
+  it("refuses a joiner at either end, next to a space or ASCII, or beside another invisible character", () => {
     const strays: Array<[string, string]> = [
       ["trailing ZWJ", "admin\u200D"],
       ["leading ZWJ", "\u200Dadmin"],
@@ -98,8 +98,21 @@ describe("validateUsername and the zero-width joiners", () => {
       ["two joiners in a row", "ad\u200D\u200Dmin"],
       ["ZWNJ then ZWJ", "ad\u200C\u200Dmin"],
       ["ZWJ after an ideographic space", "ad\u3000\u200Dmin"],
+      ["ZWJ between ASCII letters: shows as 'admin'", "ad\u200Dmin"],
+      ["ZWNJ between ASCII letters", "ad\u200Cmin"],
+      ["ZWJ after ASCII, before an emoji", "a\u200D💻"],
+      ["ZWJ after an emoji, before ASCII", "👩\u200Da"],
     ];
     for (const [label, name] of strays) assert.equal(validateUsername(name), refused, label);
+  });
+});
+
+describe("validateUsername and runs of spaces", () => {
+  it("refuses two spaces in a row, which a page shows as one ('ad  min' would look like 'ad min')", () => {
+    for (const name of ["ad  min", "Mary \u00A0Ann", "李\u3000 龍"]) {
+      assert.equal(validateUsername(name), "Username must not contain two spaces in a row.", JSON.stringify(name));
+    }
+    for (const name of ["ad min", "  Mary Ann  ", "李\u3000龍"]) assert.equal(validateUsername(name), null, JSON.stringify(name));
   });
 });
 
