@@ -91,9 +91,9 @@ export class UserStore {
     const key = usernameKey(input.name);
     return this.#change((users): Outcome<CreateUserResult> => {
       if (users.has(key)) return { value: { ok: false, reason: "taken" }, write: false };
-      const user: User = Object.freeze({
-        name: cleanUsername(input.name), passwordHash, views: 0, createdAtMs: this.#now(),
-      });
+      // Whole milliseconds: the file allows nothing else, so a fractional clock would stop the next start.
+      const createdAtMs = Math.floor(this.#now());
+      const user: User = Object.freeze({ name: cleanUsername(input.name), passwordHash, views: 0, createdAtMs });
       users.set(key, user);
       return { value: { ok: true, user }, write: true };
     });

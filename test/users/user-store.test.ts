@@ -61,6 +61,13 @@ describe("UserStore", () => {
     assert.equal(fs.statSync(file).mode & 0o777, 0o600);
   });
 
+  it("stores whole milliseconds from a fractional clock (performance.now() based), so the file opens again", async () => {
+    const users = await UserStore.open(file, { now: () => 1_795_493_502_388.905 });
+    assert.equal((await users.create({ name: "alice" })).ok, true);
+    const reopened = await UserStore.open(file);
+    assert.equal((await reopened.find("alice"))?.createdAtMs, 1_795_493_502_388);
+  });
+
   it("treats NFD and NFC, upper and lower case spellings as one name: ÅSA then åsa is taken", async () => {
     const users = await UserStore.open(file);
     const nfd = "ÅSA".normalize("NFD");
