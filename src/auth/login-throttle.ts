@@ -2,9 +2,11 @@
 // or a client address) the 5th failure in a row locks it for 1 s, the 6th for 2 s, then 4 s … up to
 // 15 min; a success clears the key. Bounded: at most `maxEntries` keys, expired ones dropped first, then
 // the oldest (the trade-off: a flood of made-up names can push older locks out early).
-// Pitfalls prevented: a permanent lock-out (anyone could lock a victim out for good), and guesses sent
-// all at once being checked before the first failure is counted: begin() lets no more attempts per key
-// run at once than failures are left before its lock (at least one), so they are counted in turn.
+// No lock lasts longer than the cap, but one more failure renews it, so anyone can keep a username's
+// login locked (OWASP names this trade-off): key a signed-in user's password checks by their session.
+// Pitfall prevented: guesses sent all at once being checked before the first failure is counted:
+// begin() lets no more attempts per key run at once than failures are left before its lock (at least
+// one), so they are counted in turn.
 // The clock is injected; check() and begin() give the whole seconds to wait (for `Retry-After`).
 
 export type ThrottleDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };

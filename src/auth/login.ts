@@ -31,15 +31,24 @@ export interface LoginOptions {
 
 export const loginFailedMessage = "Incorrect username or password.";
 
-export async function verifyLogin(
-  options: LoginOptions,
-  attempt: { username: unknown; password: unknown; clientAddress: string | undefined },
-): Promise<LoginResult> {
+export interface LoginAttempt {
+  username: unknown;
+  password: unknown;
+  clientAddress: string | undefined;
+  /**
+   * Counts this check's failures under this key instead of the username's. For a signed-in user
+   * confirming their password (a password change): key it by their session, so failed logins others
+   * send for the username, which anyone can keep locked, never block the account's owner there.
+   */
+  throttleKey?: string;
+}
+
+export async function verifyLogin(options: LoginOptions, attempt: LoginAttempt): Promise<LoginResult> {
   const { users, throttle, scryptParams, log = (message) => console.warn(message) } = options;
   // Only names an account could have get a throttle key, so a 16 KiB junk "username" costs no memory;
   // the address key still counts it. Such a name is counted whether or not it exists (no hint either way).
   const name = isUsernameForLookup(attempt.username) ? attempt.username : null;
-  const userKey = name === null ? null : `user:${usernameKey(name)}`;
+  const userKey = name === null ? null : attempt.throttleKey ?? `user:${usernameKey(name)}`;
   const addressKey = attempt.clientAddress === undefined ? null : `address:${addressThrottleKey(attempt.clientAddress)}`;
   const keys = [userKey, addressKey].filter((key) => key !== null);
   // Waits while earlier attempts on these keys still hash, so guesses sent at once are counted in turn.

@@ -6,7 +6,7 @@
 // Step 09 adds its OAuth routes next to these, with the options marked "step 09" below.
 import type { IncomingMessage } from "node:http";
 import { fileURLToPath } from "node:url";
-import { type LoginResult, verifyLogin } from "../../src/auth/login.ts";
+import { addressThrottleKey, type LoginResult, verifyLogin } from "../../src/auth/login.ts";
 import type { LoginThrottle } from "../../src/auth/login-throttle.ts";
 import { requireLogin } from "../../src/auth/require-login.ts";
 import { safeReturnTo } from "../../src/auth/safe-return-to.ts";
@@ -19,8 +19,8 @@ import { requestQuery, type RouteHandler } from "../../src/http/dispatch.ts";
 import type { SafeHtml } from "../../src/http/html.ts";
 import type { Router } from "../../src/http/router.ts";
 import { serveStaticFile } from "../../src/http/static-file.ts";
-import type { Session, SessionManager } from "../../src/session/manager.ts";
-import type { UserStore } from "../../src/users/user-store.ts";
+import { type Session, type SessionManager, storeKeyOf } from "../../src/session/manager.ts";
+import type { CreateUserResult, UserStore } from "../../src/users/user-store.ts";
 import { validateUsername } from "../../src/users/username.ts";
 import { homePage, loginPage, type LoginPageState, passwordPage, registerPage } from "./pages.ts";
 
@@ -74,13 +74,21 @@ export function homeRoute(users: UserStore) {
 export function addAccountRoutes<D extends AccountSessionData>(router: Router<RouteHandler<void>>, options: AccountRoutesOptions<D>): void {
   const { handle, sessions, users, throttle, scryptParams, trustProxy, reservedNamePrefix } = options;
   const showLoginPage = options.loginPage ?? loginPage;
-  const checkPassword = (req: IncomingMessage, username: unknown, password: unknown) => verifyLogin(
-    { users, throttle, scryptParams }, { username, password, clientAddress: clientAddress(req, { trustProxy }) },
+  const checkPassword = (req: IncomingMessage, username: unknown, password: unknown, throttleKey?: string) => verifyLogin(
+    { users, throttle, scryptParams }, { username, password, clientAddress: clientAddress(req, { trustProxy }), throttleKey },
   );
   async function logIn(session: Session<D>, userId: string, notice?: string): Promise<void> {
     await options.beforeSessionEnds?.(session);
     startSignedInSession(session, userId, notice);
   }
+  // Each registration costs a password hash (~0.5 s of a core) and says whether a name is taken, so
+  // each counts against the client's address as a failed login does: 5, then 1 s, 2 s, … up to 15
+  // minutes (R17). Without it one client could queue hashes without end, delaying every sign-in, and
+  // test names at full speed.
+  const registrationKey = (req: IncomingMessage) => {
+    const address = clientAddress(req, { trustProxy });
+    return `register:${address === undefined ? "unknown" : addressThrottleKey(address)}`;
+  };
   /** Only accounts with a password have one to change (step 09's provider sign-ins have none). */
   const hasPassword = async (userId: string) => typeof (await users.find(userId))?.passwordHash === "string";
 
@@ -89,16 +97,30 @@ export function addAccountRoutes<D extends AccountSessionData>(router: Router<Ro
       root: publicDir, urlPath: encodeURIComponent(file), maxAgeSeconds: stylesheetMaxAgeSeconds, // no "..": 404
     }))
     .add("GET", "/register", handle(({ session }) => ({ status: 200, page: registerPage({ csrfToken: csrfTokenOf(session) }) })))
-    .add("POST", "/register", handle(async ({ session, form }) => {
+    .add("POST", "/register", handle(async ({ req, session, form }) => {
       const { username = "", password = "", confirm } = form;
       const page = (error: string) => registerPage({ csrfToken: csrfTokenOf(session), username, error }); // no password
       const reserved = reservedNamePrefix !== undefined && username.trim().toLowerCase().startsWith(reservedNamePrefix);
       const problem = validateUsername(username) ?? (reserved ? `Names starting with "${reservedNamePrefix}" are reserved.` : null) ??
         checkNewPassword(password) ?? (confirm === password ? null : passwordsDiffer);
       if (problem !== null) return { status: 400, page: page(problem) };
-      const passwordHash = await hashPassword(password, scryptParams);
-      const created = await users.create({ name: username, passwordHash });
-      if (!created.ok) return { status: 409, page: page("That username is taken.") };
+      const key = registrationKey(req);
+      const turn = await throttle.begin([key]); // attempts sent at once take turns, as logins do
+      if (!turn.allowed) {
+        const seconds = `${turn.retryAfterSeconds} second${turn.retryAfterSeconds === 1 ? "" : "s"}`;
+        const error = `Too many registrations from your network. Try again in ${seconds}.`;
+        return { status: 429, page: page(error), headers: { "Retry-After": String(turn.retryAfterSeconds) } };
+      }
+      const taken = { status: 409, page: page("That username is taken.") };
+      let created: CreateUserResult;
+      try {
+        if ((await users.find(username)) !== null) return taken; // before hashing: the 409 says it anyway
+        created = await users.create({ name: username, passwordHash: await hashPassword(password, scryptParams) });
+      } finally {
+        throttle.recordFailure(key); // every attempt counts, an account made or not
+        turn.end();
+      }
+      if (!created.ok) return taken; // registered by someone else while we hashed
       await logIn(session, created.user.name);
       return { redirect: "/" };
     }))
@@ -127,7 +149,9 @@ export function addAccountRoutes<D extends AccountSessionData>(router: Router<Ro
         ({ status, page: passwordPage({ name: userId, csrfToken: csrfTokenOf(session), error }), headers });
       const problem = checkNewPassword(password) ?? (confirm === password ? null : passwordsDiffer);
       if (problem !== null) return page(400, problem);
-      const check = await checkPassword(req, userId, current); // throttled too: no guessing through this form
+      // Throttled too (no guessing through this form), per session and address: not by the username,
+      // whose lock anyone can renew with failed logins, which would keep its owner from changing it.
+      const check = await checkPassword(req, userId, current, `password-change:${storeKeyOf(session.id)}`);
       if (!check.ok) {
         return page(check.status, check.status === 429 ? check.message : wrongPassword, retryAfter(check));
       }

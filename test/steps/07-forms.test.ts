@@ -345,6 +345,43 @@ describe("step 07: forms, hardened", () => {
       await allowed.text();
     });
 
+    it("counts every registration against the client's address: the 6th in a row waits, and makes no account", async () => {
+      // Each costs a hash and says whether a name is taken: unthrottled, one client could delay every
+      // sign-in without end, and test names at full speed.
+      for (let attempt = 1; attempt <= 4; attempt++) await registerUser(app, app.newBrowser(), `user${attempt}`, password);
+      const taken = await fillIn(app, app.newBrowser(), "/register", { username: "user1", password, confirm: password });
+      assert.equal(taken.status, 409); // counted too
+      await taken.text();
+      const throttled = await fillIn(app, app.newBrowser(), "/register", { username: "user6", password, confirm: password });
+      assert.equal(throttled.status, 429);
+      assert.equal(throttled.headers.get("retry-after"), "1");
+      assert.match(await throttled.text(), /<p class="error" role="alert">Too many registrations from your network\. Try again in 1 second\.<\/p>/);
+      assert.equal((await logIn(app, app.newBrowser(), "user6", password)).status, 401, "no account was made");
+      assert.equal((await logIn(app, app.newBrowser(), "user1", password)).status, 303, "logins have their own count");
+      clock.advance(1000);
+      await registerUser(app, app.newBrowser(), "user6", password);
+    });
+
+    it("lets registrations sent at once take turns: a burst of 8 makes 5 accounts and 3 answers of 429", async () => {
+      const burst = await Promise.all(Array.from({ length: 8 }, (_, index) =>
+        fillIn(app, app.newBrowser(), "/register", { username: `burst${index}`, password, confirm: password })));
+      for (const response of burst) await response.text();
+      assert.deepEqual(burst.map((response) => response.status).sort(), [303, 303, 303, 303, 303, 429, 429, 429]);
+    });
+
+    it("throttles wrong current passwords on the change form per session: no guessing through it", async () => {
+      await registerUser(app, app, "alice", password);
+      for (let attempt = 1; attempt <= 5; attempt++) {
+        const response = await fillIn(app, app, "/password", { current: `wrong guess number ${attempt}!`, password: newPassword, confirm: newPassword });
+        assert.equal(response.status, 401, `attempt ${attempt}`);
+        await response.text();
+      }
+      const throttled = await fillIn(app, app, "/password", { current: password, password: newPassword, confirm: newPassword });
+      assert.equal(throttled.status, 429);
+      assert.equal(throttled.headers.get("retry-after"), "1");
+      await throttled.text();
+    });
+
     it("doubles the wait with each further failure", async () => {
       for (let attempt = 1; attempt <= 5; attempt++) await (await logIn(app, app.newBrowser(), "alice", "x".repeat(20))).text();
       clock.advance(1000);
@@ -460,6 +497,25 @@ describe("step 07: cookies over HTTPS (R03)", () => {
     };
     for (let index = 1; index <= 5; index++) assert.equal(await attempt(`198.51.100.${index}`, "wrong guess, wrong guess"), 401);
     assert.equal(await attempt("198.51.100.99", password), 429, "even the right password waits");
+  });
+
+  it("never keeps a signed-in user from changing their password, whatever others' failed logins for the name", async () => {
+    // Anyone can renew the username's lock for good; the change form is keyed by the session instead.
+    app = await startStep("07", { env: { ...env, TRUST_PROXY: "1" } });
+    await registerUser(app, app, "alice", password);
+    const failedLogin = async (address: string) => {
+      const browser = app.newBrowser();
+      const { csrf } = await openForm(app, "/login", browser);
+      const response = await submitForm(app, "/login", { username: "alice", password: "wrong guess, wrong guess" },
+        { browser, csrf, headers: { "x-forwarded-for": address } });
+      await response.text();
+      return response.status;
+    };
+    for (let index = 1; index <= 6; index++) await failedLogin(`198.51.100.${index}`);
+    assert.equal(await failedLogin("198.51.100.99"), 429, "the username is locked");
+    const response = await fillIn(app, app, "/password", { current: password, password: newPassword, confirm: newPassword });
+    assert.equal(response.status, 303);
+    await response.text();
   });
 
   it("refuses to start with a TRUST_PROXY it does not understand", async () => {
