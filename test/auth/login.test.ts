@@ -129,6 +129,19 @@ describe("verifyLogin", () => {
     assert.equal((await login("Alice", password, "203.0.113.9")).ok, true);
   });
 
+  it("R17: with a throttleKey, counts the check's failures there instead of under the name (a password change)", async () => {
+    const { login, users, throttle } = await setup();
+    const options: LoginOptions = { users, throttle, scryptParams: params };
+    const confirm = (pw: string, throttleKey: string) =>
+      verifyLogin(options, { username: "Alice", password: pw, clientAddress: undefined, throttleKey });
+    for (let i = 0; i < 5; i++) await login("alice", "wrong password, long enough", `198.51.100.${i}`);
+    assert.equal((await login("alice", password, "203.0.113.9")).ok, false, "the name is locked");
+    assert.equal((await confirm(password, "password-change:one-session")).ok, true, "its owner's session is not");
+    for (let i = 0; i < 5; i++) await confirm("wrong password, long enough", "password-change:other-session");
+    assert.equal((await confirm(password, "password-change:other-session")).ok, false, "a session guessing is");
+    assert.equal((await confirm(password, "password-change:one-session")).ok, true);
+  });
+
   it("R17: concurrent guesses cannot outrun the lock: of 20 sent at once, 5 are checked and 15 get 429", async () => {
     // A "single-packet" attack: every guess arrives before the first one has finished hashing.
     const { login } = await setup();
