@@ -55,8 +55,10 @@ export interface FileStoreOptions {
 }
 
 const fileExtension = ".session";
-const tempExtension = ".tmp"; // what writeFileAtomic names its temporary files with
 const sessionFileNameRegExp = /^[0-9a-f]{64}\.session$/; // hex HMAC-SHA256 + extension
+// What writeFileAtomic names a session file's temporary file: only these are ours to remove. Another
+// program's "*.tmp" in the same folder is left alone.
+const sessionTempFileNameRegExp = /^[0-9a-f]{64}\.session\.[0-9a-f]{16}\.tmp$/;
 const defaultReapIntervalMs = 10 * 60_000; // expired files cost disk only; no need to hurry
 // A write still under way after this long belongs to a crashed process: its temp file can go. The
 // timer's reap also leaves expired files this long: a request that loaded a session just before it
@@ -181,7 +183,7 @@ export class FileStore implements SessionStore {
     let removed = 0;
     for (const entry of entries) {
       try {
-        if (entry.endsWith(tempExtension)) {
+        if (sessionTempFileNameRegExp.test(entry)) {
           const { mtimeMs } = await this.#fs.stat(join(this.#dir, entry));
           if (nowMs - mtimeMs < inFlightWriteMs) continue; // maybe a write in flight
           await this.#fs.unlink(join(this.#dir, entry));

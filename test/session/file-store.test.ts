@@ -315,17 +315,23 @@ describe("FileStore", () => {
       await store.set("long", sampleRecord(clock, { expiresAtMs: clock.now() + 3_600_000 }));
       clock.advance(7 * 60_000); // "short" expired 6 minutes ago: no renewal can still be on its way
       // Temp files left by crashed writes are judged by their mtime on the injected clock.
-      const staleTemp = path.join(dir, `${"a".repeat(64)}.0000000000000000.tmp`);
-      const freshTemp = path.join(dir, `${"b".repeat(64)}.0000000000000000.tmp`);
+      const staleTemp = path.join(dir, `${"a".repeat(64)}.session.0000000000000000.tmp`);
+      const freshTemp = path.join(dir, `${"b".repeat(64)}.session.0000000000000000.tmp`);
+      // Not the store's: another program's temporary files in the same folder stay, however old.
+      const foreign = ["upload-42.tmp", "users.json.0123456789abcdef.tmp", `${"a".repeat(64)}.0000000000000000.tmp`];
       fs.writeFileSync(staleTemp, "half a wri");
       fs.writeFileSync(freshTemp, "in flight");
-      fs.utimesSync(staleTemp, new Date(clock.now() - 10 * 60_000), new Date(clock.now() - 10 * 60_000));
+      for (const name of foreign) fs.writeFileSync(path.join(dir, name), "someone else's");
+      for (const name of [staleTemp, ...foreign.map((name) => path.join(dir, name))]) {
+        fs.utimesSync(name, new Date(clock.now() - 10 * 60_000), new Date(clock.now() - 10 * 60_000));
+      }
       fs.utimesSync(freshTemp, new Date(clock.now() - 60_000), new Date(clock.now() - 60_000));
 
       calls.set[0]!.callback(); // the timer fires
       assert.equal(await store.reap(), 2); // joins the reap the timer started: "short" and the stale temp file
       assert.ok(!fs.existsSync(staleTemp));
       assert.ok(fs.existsSync(freshTemp));
+      for (const name of foreign) assert.ok(fs.existsSync(path.join(dir, name)), name);
       assert.notEqual(await store.get("long"), null);
       assert.equal(listing().filter((name) => sessionFileRegExp.test(name)).length, 1);
 
