@@ -46,11 +46,13 @@ describe("readWholeFile", () => {
     assert.equal(await readWholeFile(file), "");
   });
 
-  // Sizes around the 4 KiB first buffer and its doublings, with a two-byte character across each edge.
-  for (const size of [4095, 4096, 4097, 8192, 100_000]) {
+  // Sizes in bytes around the 4 KiB first buffer and its doublings: a file that fills the buffer exactly
+  // ends with a read of 0 bytes; a two-byte "é" straddles each edge the file reaches.
+  for (const size of [4095, 4096, 4097, 8192, 8193, 100_000]) {
     it(`reads a ${size}-byte file whole`, async () => {
       const file = path.join(dir, `file-${size}`);
-      const text = ("abcé".repeat(size)).slice(0, size - 1) + "\n";
+      const text = textOfBytes(size);
+      assert.equal(Buffer.byteLength(text), size);
       fs.writeFileSync(file, text);
       assert.equal(await readWholeFile(file), fs.readFileSync(file, "utf8"));
       assert.equal(await readWholeFile(file), text);
@@ -100,3 +102,17 @@ describe("readWholeFile", () => {
     assert.equal(fs.readFileSync(file, "utf8"), "new");
   });
 });
+
+/** Exactly `size` bytes of UTF-8 ending in "\n", with "é" across each buffer edge (4096, 8192, …) it reaches. */
+function textOfBytes(size: number): string {
+  let text = "";
+  let bytes = 0;
+  let edge = 4096;
+  while (bytes < size - 1) {
+    const straddles = bytes === edge - 1 && bytes + 2 <= size - 1;
+    text += straddles ? "é" : "a";
+    bytes += straddles ? 2 : 1;
+    if (bytes > edge) edge *= 2;
+  }
+  return `${text}\n`;
+}
