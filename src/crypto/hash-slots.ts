@@ -5,8 +5,23 @@
 // than the cores keeps a core for the loop and bounds hashing memory to slots × 128 MiB at OWASP's
 // parameters (password.ts refuses a stored hash costlier than those or the app's own).
 // A task that throws or rejects frees its slot like one that succeeds. The waiting line's memory stays
-// proportional to the tasks waiting, also under load that never lets it empty.
+// proportional to the tasks waiting, also under load that never lets it empty, and the line is bounded
+// (maxWaiting): past it run() rejects at once with HashSlotsFullError, so a flood of sign-ins from many
+// addresses (each within its throttle) gets a quick "try again" instead of a wait no client sits out.
 import { availableParallelism } from "node:os";
+
+/** run() found the waiting line full: the caller should answer "busy, try again" (503). */
+export class HashSlotsFullError extends Error {
+  constructor() {
+    super("Too many tasks are waiting for a hash slot");
+    this.name = "HashSlotsFullError";
+  }
+}
+
+export interface HashSlotsOptions {
+  /** Tasks allowed to wait beyond those running; default: unbounded. */
+  maxWaiting?: number;
+}
 
 export interface HashSlots {
   /** Runs task() when a slot is free; settles as task() does. */
@@ -25,9 +40,13 @@ export function defaultHashSlots(cores: number = availableParallelism()): number
   return Math.max(1, Math.floor(cores) - 1);
 }
 
-export function createHashSlots(slots: number = defaultHashSlots()): HashSlots {
+export function createHashSlots(slots: number = defaultHashSlots(), options: HashSlotsOptions = {}): HashSlots {
   if (!Number.isInteger(slots) || slots < 1) {
     throw new TypeError(`hash "slots" is invalid: must be an integer of at least 1`);
+  }
+  const { maxWaiting = Number.POSITIVE_INFINITY } = options;
+  if (maxWaiting !== Number.POSITIVE_INFINITY && (!Number.isInteger(maxWaiting) || maxWaiting < 0)) {
+    throw new TypeError(`hash "maxWaiting" is invalid: must be an integer of at least 0`);
   }
   let running = 0;
   const queue: Array<() => void> = []; // resolvers of the tasks waiting for a slot, oldest first
@@ -54,6 +73,7 @@ export function createHashSlots(slots: number = defaultHashSlots()): HashSlots {
 
   async function run<T>(task: () => Promise<T>): Promise<T> {
     if (running < slots) running++;
+    else if (queue.length - head >= maxWaiting) throw new HashSlotsFullError();
     else await new Promise<void>((resolve) => queue.push(resolve));
     try {
       return await task();

@@ -8,9 +8,11 @@
 // one hash at the app's parameters (unknown user, unusable stored hash, hash stored at a lower cost), so
 // timing doesn't reveal which names exist (R15). A stored string's cost is bounded (withinStoredBounds),
 // so a planted one can't make a login run for a minute. Hashes take turns in passwordHashSlots
-// (hash-slots.ts), so a burst of logins never takes every core from the event loop.
+// (hash-slots.ts), so a burst of logins never takes every core from the event loop; when too many
+// wait, a hash rejects at once with an HttpError 503 and Retry-After instead of queueing for minutes.
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import { createHashSlots } from "./hash-slots.ts";
+import { HttpError } from "../http/http-error.ts";
+import { createHashSlots, defaultHashSlots, HashSlotsFullError } from "./hash-slots.ts";
 import { assertScryptParams, defaultScryptParams, scryptAsync, type ScryptParams } from "./keys.ts";
 import { maxPasswordBytes } from "./password-rules.ts";
 
@@ -22,7 +24,12 @@ export const fastScryptParamsForTests: Readonly<ScryptParams> = Object.freeze({ 
 
 // The one piece of module state here, on purpose: the cores it shares out belong to the whole process,
 // so every hash in it must queue in the same line (one line per caller would not bound the total).
-export const passwordHashSlots = createHashSlots();
+// At most ~30 s of waiting per slot at OWASP's cost (~0.5 s a hash): a browser or proxy gives up on a
+// request about then, so a hash queued further back would be work for an answer nobody reads.
+const hashSlots = defaultHashSlots();
+export const passwordHashSlots = createHashSlots(hashSlots, { maxWaiting: 60 * hashSlots });
+const busyRetryAfterSeconds = 30;
+export const hashingBusyMessage = "Too many sign-ins at once. Please try again in a minute.";
 
 // Bounds on the cost a stored hash may ask for. A stored string names its own cost, so a corrupt or
 // planted `ln=20,r=8,p=16` would make every login attempt on its account hash for about a minute in
@@ -47,7 +54,12 @@ function withinStoredBounds(stored: ScryptParams, app: ScryptParams): boolean {
 // Every scrypt of this file runs through here. Async: bad parameters are a rejection, never a throw.
 async function hashInTurn(password: string, salt: Buffer, outputBytes: number, params: ScryptParams): Promise<Buffer> {
   assertScryptParams(params);
-  return passwordHashSlots.run(() => scryptAsync(password, salt, outputBytes, params));
+  try {
+    return await passwordHashSlots.run(() => scryptAsync(password, salt, outputBytes, params));
+  } catch (error) {
+    if (!(error instanceof HashSlotsFullError)) throw error;
+    throw new HttpError(503, hashingBusyMessage, { cause: error, headers: { "Retry-After": String(busyRetryAfterSeconds) } });
+  }
 }
 
 const saltBytes = 16;

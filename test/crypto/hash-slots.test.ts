@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { createHashSlots, defaultHashSlots } from "../../src/crypto/hash-slots.ts";
-import { fastScryptParamsForTests as fast, hashPassword, passwordHashSlots, verifyPassword } from "../../src/crypto/password.ts";
+import { createHashSlots, defaultHashSlots, HashSlotsFullError } from "../../src/crypto/hash-slots.ts";
+import {
+  fastScryptParamsForTests as fast, hashingBusyMessage, hashPassword, passwordHashSlots, verifyPassword,
+} from "../../src/crypto/password.ts";
+import { HttpError } from "../../src/http/http-error.ts";
 
 // A task the test finishes by hand, recording when it started.
 function manualTask(started: string[], name: string) {
@@ -41,6 +44,39 @@ describe("createHashSlots", () => {
         message: 'hash "slots" is invalid: must be an integer of at least 1',
       });
     }
+  });
+
+  it("rejects a maxWaiting that is not a whole number of at least 0", () => {
+    for (const maxWaiting of [-1, 1.5, Number.NaN]) {
+      assert.throws(() => createHashSlots(1, { maxWaiting }), {
+        name: "TypeError",
+        message: 'hash "maxWaiting" is invalid: must be an integer of at least 0',
+      });
+    }
+  });
+
+  // A timeout: without the bound, the refused task would wait in line and the test would hang.
+  it("with maxWaiting, refuses a task at once when the line is full (HashSlotsFullError), and takes one again once it moves", { timeout: 10_000 }, async () => {
+    const slots = createHashSlots(1, { maxWaiting: 2 });
+    const started: string[] = [];
+    const [a, b, c] = ["a", "b", "c"].map((name) => manualTask(started, name));
+    const results = [a!, b!, c!].map((t) => slots.run(t.task));
+    await settle();
+    let refusedTaskRan = false;
+    await assert.rejects(slots.run(async () => (refusedTaskRan = true)), HashSlotsFullError);
+    assert.equal(refusedTaskRan, false);
+    assert.equal(slots.waiting, 2, "the refused task took no place in the line");
+    a!.finish();
+    await settle();
+    const d = manualTask(started, "d");
+    const last = slots.run(d.task); // room again: b runs, c waits, d waits
+    b!.finish();
+    await settle();
+    c!.finish();
+    await settle();
+    d.finish();
+    assert.deepEqual(await Promise.all([...results, last]), ["a", "b", "c", "d"]);
+    assert.deepEqual(started, ["a", "b", "c", "d"]);
   });
 
   it("runs at most `slots` tasks at once; the others start in arrival order as slots free up", async () => {
@@ -146,5 +182,24 @@ describe("password hashes take turns", () => {
     await Promise.all([...occupied, hashing, verifying]);
     assert.equal(hashed, true);
     assert.equal(verified, true);
+  });
+
+  it("a hash finding the line full (60 waiting per slot: ~30 s of work) is a 503 with Retry-After, not a wait of minutes", { timeout: 10_000 }, async () => {
+    const hogs: Array<() => void> = [];
+    const slotCount = defaultHashSlots();
+    const hog = () => passwordHashSlots.run(() => new Promise<void>((resolve) => hogs.push(resolve)));
+    const occupied = Array.from({ length: slotCount + 60 * slotCount }, hog);
+    await settle();
+    assert.equal(passwordHashSlots.waiting, 60 * slotCount);
+    const refused = (error: unknown) => error instanceof HttpError && error.status === 503 &&
+      error.publicMessage === hashingBusyMessage && error.headers["Retry-After"] === "30";
+    await assert.rejects(hashPassword("another long password", fast), refused);
+    await assert.rejects(verifyPassword("another long password", null, fast), refused);
+    while (passwordHashSlots.running > 0) { // each hog let go starts the next in line
+      while (hogs.length > 0) hogs.shift()!();
+      await settle();
+    }
+    await Promise.all(occupied);
+    assert.equal(typeof (await hashPassword("another long password", fast)), "string", "served again once the line moves");
   });
 });
