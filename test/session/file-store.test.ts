@@ -131,6 +131,20 @@ describe("FileStore", () => {
       assert.deepEqual(views, [1, 2, 3]);
       assert.deepEqual(logs, []);
     });
+
+    it("destroyAllForUser rejects with the 503 when a session file can't be deleted, and the session is still there", async () => {
+      // The caller (a password change) must fail rather than report every session ended.
+      const faults = faultyFs();
+      const sessions = createSessionManager({ store: makeStore({ fileSystem: faults.fileSystem }), secrets: [secret], now: clock.now });
+      const laptop = new CookieJar();
+      await visit(sessions, laptop, (session) => {
+        session.userId = "ada";
+      });
+      faults.fail("unlink", "EACCES");
+      await assert.rejects(sessions.destroyAllForUser("ada"), unavailable);
+      faults.heal();
+      assert.equal((await visit(sessions, laptop, (session) => session.userId)).result, "ada");
+    });
   });
 
   describe("atomic writes", () => {
@@ -196,6 +210,16 @@ describe("FileStore", () => {
       await assert.rejects(store.destroy("k"), unavailable);
       faults.heal();
       assert.notEqual(await store.get("k"), null);
+    });
+
+    it("answers 503 when destroyByUser can't delete a session file, so a password change can't report success while a session lives", async () => {
+      const faults = faultyFs();
+      const store = makeStore({ fileSystem: faults.fileSystem });
+      await store.set("ada's laptop", sampleRecord(clock, { userId: "ada" }));
+      faults.fail("unlink", "EACCES");
+      await assert.rejects(store.destroyByUser("ada"), unavailable);
+      faults.heal();
+      assert.equal((await store.get("ada's laptop"))?.userId, "ada"); // it really is still there
     });
 
     it("R13: two stores on one folder writing the same session at once never produce a torn file", async () => {

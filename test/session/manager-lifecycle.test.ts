@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { storeKeyOf } from "../../src/session/manager.ts";
+import { createSessionManager, storeKeyOf } from "../../src/session/manager.ts";
 import type { Session } from "../../src/session/manager.ts";
-import { countView, CookieJar, harness, visit } from "./manager-helpers.ts";
+import { MemoryStore } from "../../src/session/memory-store.ts";
+import { createClock } from "../helpers/clock.ts";
+import { countView, CookieJar, fakeRequest, harness, secret, visit, type RecordingStore } from "./manager-helpers.ts";
 
 const idOf = (jar: CookieJar) => decodeURIComponent(jar.get("sid")!).split(".")[0]!;
 
@@ -17,6 +19,34 @@ async function logIn(sessions: ReturnType<typeof harness>["sessions"], jar: Cook
     session.userId = userId;
     session.regenerate({ keepData: true, restartLifetime: true });
   });
+}
+
+// Holds the store's destroyByUser() before it deletes anything: destroyAllForUser keeps running until
+// the returned function is called.
+function holdDeletion(store: RecordingStore): () => void {
+  const held = gate();
+  const destroyByUser = store.destroyByUser.bind(store);
+  store.destroyByUser = async (userId) => {
+    await held.promise;
+    return destroyByUser(userId);
+  };
+  return held.open;
+}
+
+// Holds the store's next get() after it has read: the record is the one stored at the call, handed
+// back only on release(). Later get() calls go straight through.
+function holdNextRead(store: RecordingStore): { read: Promise<void>; release: () => void } {
+  const read = gate();
+  const held = gate();
+  const get = store.get.bind(store);
+  store.get = async (key) => {
+    store.get = get;
+    const record = await get(key);
+    read.open();
+    await held.promise;
+    return record;
+  };
+  return { read: read.promise, release: held.open };
 }
 
 describe("session manager: regenerate (R05)", () => {
@@ -332,6 +362,50 @@ describe("session manager: destroyAllForUser", () => {
     assert.equal((await visit(sessions, attacker, (s) => s.userId)).result, null);
   });
 
+  it("R13: a request that read the user's record just before the deletion and resumes after it neither runs as the user nor saves the session back", async () => {
+    // It started after destroyAllForUser had marked the running requests, and its record comes back
+    // after the deletion ended (usersBeingDestroyed is empty again): only the mark destroyAllForUser
+    // sets on its way out tells it that record is gone for good.
+    const { sessions, store, memory } = harness();
+    const attacker = new CookieJar();
+    await logIn(sessions, attacker, "ada");
+    const stolen = attacker.get("sid")!;
+    const stolenKey = storeKeyOf(idOf(attacker));
+    const releaseDeletion = holdDeletion(store);
+    const destroying = sessions.destroyAllForUser("ada");
+    const slowRead = holdNextRead(store);
+    const request = visit(sessions, attacker, (session: Session) => {
+      session.data.note = "written by a request that loaded ada's session"; // a change that would be saved
+      return session.userId;
+    });
+    await slowRead.read; // it has ada's record in hand...
+    releaseDeletion();
+    assert.equal(await destroying, 1); // ...the deletion is over...
+    slowRead.release(); // ...and only now does the read return
+    assert.equal((await request).result, null);
+    assert.equal(await memory.get(stolenKey), null);
+    const replay = new CookieJar();
+    replay.set("sid", stolen);
+    assert.equal((await visit(sessions, replay, (s) => s.userId)).result, null);
+  });
+
+  it("R13: a request that starts loading while the deletion is running gets no session of that user", async () => {
+    // The store still holds the record (the deletion hasn't reached it): the request must not take it.
+    const { sessions, store } = harness();
+    const attacker = new CookieJar();
+    await logIn(sessions, attacker, "ada");
+    const stolen = attacker.get("sid")!;
+    const releaseDeletion = holdDeletion(store);
+    const destroying = sessions.destroyAllForUser("ada");
+    const { result } = await visit(sessions, attacker, (session: Session) => [session.isNew, session.userId]);
+    assert.deepEqual(result, [true, null]);
+    releaseDeletion();
+    await destroying;
+    const replay = new CookieJar();
+    replay.set("sid", stolen);
+    assert.equal((await visit(sessions, replay, (s) => s.userId)).result, null);
+  });
+
   it("refuses an `except` that is not the session of a request still running", async () => {
     const { sessions } = harness();
     const laptop = new CookieJar();
@@ -342,5 +416,37 @@ describe("session manager: destroyAllForUser", () => {
       message: /"except" is invalid: must be the session of a request still inside withSession/,
     });
     assert.equal((await visit(sessions, laptop, (s) => s.userId)).result, "ada"); // nothing was deleted
+  });
+});
+
+describe("session manager: peek() shows only what withSession would accept", () => {
+  it("returns null for a session expired under the manager's timeouts, even if the store still returns it", async () => {
+    // A store's own expiry check may lag or be missing (a custom store, a database TTL sweep): peek()
+    // must not show a session that withSession would refuse.
+    const clock = createClock();
+    const memory = new MemoryStore({ now: () => 0 }); // its clock stands still: it never finds a record expired
+    const sessions = createSessionManager({ store: memory, secrets: [secret], now: clock.now });
+    const jar = new CookieJar();
+    await logIn(sessions, jar, "ada");
+    clock.advance(30 * 60_000 - 1); // the default idle timeout
+    assert.equal((await sessions.peek(fakeRequest({ cookie: jar.header() })))?.userId, "ada");
+    clock.advance(1);
+    assert.notEqual(await memory.get(storeKeyOf(idOf(jar))), null); // the store would still hand it out
+    assert.equal(await sessions.peek(fakeRequest({ cookie: jar.header() })), null);
+  });
+
+  it("returns null for a session of a user whose destroyAllForUser is still running", async () => {
+    // The store still holds the record until the deletion reaches it; the user's sessions are over already.
+    const { sessions, store } = harness();
+    const ada = new CookieJar();
+    const bob = new CookieJar();
+    await logIn(sessions, ada, "ada");
+    await logIn(sessions, bob, "bob");
+    const releaseDeletion = holdDeletion(store);
+    const destroying = sessions.destroyAllForUser("ada");
+    assert.equal(await sessions.peek(fakeRequest({ cookie: ada.header() })), null);
+    assert.equal((await sessions.peek(fakeRequest({ cookie: bob.header() })))?.userId, "bob"); // others are untouched
+    releaseDeletion();
+    assert.equal(await destroying, 1);
   });
 });
