@@ -71,6 +71,8 @@ interface InFlight {
   session: LiveSession | null;
   /** Users whose sessions destroyAllForUser ended while this request ran: it must not save one of theirs. */
   revokedUsers: Set<string> | null;
+  /** When withSession() was called, before waiting for the session's lock. */
+  arrivedAtMs: number;
 }
 
 export function createSessionManager<D extends SessionData = SessionData>(options: SessionManagerOptions): SessionManager<D> {
@@ -108,15 +110,16 @@ export function createSessionManager<D extends SessionData = SessionData>(option
   const requestsInSession = new WeakSet<IncomingMessage>();
   const inFlight = new Set<InFlight>();
   const usersBeingDestroyed = new Map<string, number>(); // userId → destroyAllForUser calls running
-  // Sessions a request logged out or regenerated. A minute covers a request the browser had already sent
-  // (another tab, a refresh timer) when the answer that ended its session arrived; see write().
-  const recentlyEnded = new RecentlyEnded({ graceMs: 60_000, maxEntries: 10_000 });
+  // Sessions a request regenerated (login, refresh), for the requests that bring the old cookie: those
+  // queued behind it, and those that arrive within 10 s after, which the browser (another tab, a
+  // refresh timer) sent before the answer with the new cookie came back. See write().
+  const recentlyReplaced = new RecentlyEnded({ graceMs: 10_000, maxEntries: 10_000 });
 
   async function run<T>(req: IncomingMessage, res: ServerResponse, cookieReading: SessionCookieReading,
-    fn: (session: Session<D>) => T | Promise<T>): Promise<T> {
+    arrivedAtMs: number, fn: (session: Session<D>) => T | Promise<T>): Promise<T> {
     const { id = null, storeKey = null } = cookieReading.verified ?? {};
     const nowMs = now();
-    const flight: InFlight = { session: null, revokedUsers: null };
+    const flight: InFlight = { session: null, revokedUsers: null, arrivedAtMs };
     inFlight.add(flight);
     try {
       let record = storeKey === null ? null : await store.get(storeKey);
@@ -155,7 +158,7 @@ export function createSessionManager<D extends SessionData = SessionData>(option
   async function commit(req: IncomingMessage, res: ServerResponse, session: LiveSession<D>, flight: InFlight,
     cookieReading: SessionCookieReading): Promise<void> {
     if (session.destroyed || isRevokedSession(session, flight)) return end(req, res, session, null);
-    const storeKey = await write(req, res, session, cookieReading);
+    const storeKey = await write(req, res, session, cookieReading, flight.arrivedAtMs);
     // destroyAllForUser may have started while the write above was under way, after deleting what
     // was stored before it: the write would have put the session back. Take it out again.
     if (storeKey !== null && isRevokedSession(session, flight)) await end(req, res, session, storeKey);
@@ -163,37 +166,37 @@ export function createSessionManager<D extends SessionData = SessionData>(option
 
   // Deletes what was loaded (and what this request wrote, if anything) and clears the cookie.
   async function end(req: IncomingMessage, res: ServerResponse, session: LiveSession<D>, writtenKey: string | null) {
-    if (session.loadedKey !== null) await endStored(session.loadedKey);
+    if (session.loadedKey !== null) await store.destroy(session.loadedKey);
     if (writtenKey !== null && writtenKey !== session.loadedKey) await store.destroy(writtenKey);
     cookie.clear(req, res); // R06: even without a session, logout answers with a clearing cookie
   }
 
-  // Deletes a session this request loaded, and remembers for a while that it was ended on purpose, for
-  // the requests that bring its cookie after this one (see write()).
-  async function endStored(storeKey: string): Promise<void> {
-    recentlyEnded.add(storeKey, now());
+  // Deletes the session a regenerating request loaded, and remembers that it was replaced (see write()).
+  async function replaceStored(storeKey: string): Promise<void> {
+    recentlyReplaced.add(storeKey, now());
     await store.destroy(storeKey);
   }
 
   // Saves what changed, if anything; returns the store key written, or null.
   async function write(req: IncomingMessage, res: ServerResponse, session: LiveSession<D>,
-    cookieReading: SessionCookieReading): Promise<string | null> {
+    cookieReading: SessionCookieReading, arrivedAtMs: number): Promise<string | null> {
     const { loaded, loadedKey, nowMs } = session;
     if (session.regenerated) {
       // R05: the old ID dies with this request; the new one was never known to anyone else.
-      if (loadedKey !== null) await endStored(loadedKey);
+      if (loadedKey !== null) await replaceStored(loadedKey);
       return save(req, res, session, nowMs);
     }
     const changed = session.changed || session.userId !== (loaded?.userId ?? null) ||
       JSON.stringify(session.data) !== session.loadedDataJson;
     if (loaded === null || loadedKey === null) {
-      // A request of the same session ended it a moment ago (a login's regenerate(), a refresh, a
-      // logout), and this one was queued behind it or already on its way: that one has told the browser
-      // which cookie to keep. A new session or a clearing cookie here would, if the browser handled this
-      // response last, undo the login. (A cookie that was merely stale, expired or unknown, or ended
-      // over a minute ago, is not in recentlyEnded: that request gets a new session as usual.)
+      // A request of the same session gave it a new ID (a login, a refresh) just before this one
+      // arrived, or while this one queued behind it: that one has told the browser which cookie to keep.
+      // A new session or a clearing cookie here would, if the browser handled this response last, undo
+      // the login. (A logout needs no such care: the user is signed out whichever cookie lands last.
+      // A cookie that was merely stale, expired or unknown, or replaced over 10 s before this request
+      // came, is not spared: that request gets a new session as usual.)
       const cookieKey = cookieReading.verified?.storeKey;
-      if (cookieKey !== undefined && recentlyEnded.has(cookieKey, now())) return null;
+      if (cookieKey !== undefined && recentlyReplaced.has(cookieKey, arrivedAtMs)) return null;
       if (changed || saveUninitialized) return save(req, res, session, nowMs);
       if (cookieReading.present) cookie.clear(req, res); // a stale or forged cookie: tell the browser to drop it
       return null;
@@ -225,10 +228,11 @@ export function createSessionManager<D extends SessionData = SessionData>(option
       }
       res.setHeader("Cache-Control", "no-store"); // R09, set first: it holds even if fn throws
       const reading = cookie.readId(req);
+      const arrivedAtMs = now();
       requestsInSession.add(req);
-      if (reading.verified === null) return run(req, res, reading, fn);
+      if (reading.verified === null) return run(req, res, reading, arrivedAtMs, fn);
       const { storeKey } = reading.verified;
-      return lock.run(storeKey, () => run(req, res, reading, fn));
+      return lock.run(storeKey, () => run(req, res, reading, arrivedAtMs, fn));
     },
 
     async peek(req) {

@@ -1,10 +1,11 @@
-// Remembers, for a short while, the sessions requests ended on purpose (a logout, or a new ID at login
-// or refresh), so the manager can tell a cookie that was replaced a moment ago from one merely stale.
-// Why: a request the browser sent before the answer that replaced its cookie arrived (a second tab, a
+// Remembers, for a short while, the sessions requests ended on purpose (the manager: those given a new
+// ID at login or refresh), so it can tell a cookie replaced a moment ago from one merely stale.
+// Why: a request the browser sent before the answer with the new cookie arrived (a second tab, a
 // refresh timer) still brings the old one. Answering it with a clearing or a new cookie would, if the
 // browser handled that answer last, delete the cookie the login or refresh just set: signed out.
 // Bounded in time and size: entries go after `graceMs`, and the oldest first beyond `maxEntries`, so
 // a flood of logins can only shorten how long an entry is kept, never grow memory.
+// Bad options are a programmer error: TypeError at construction.
 
 export interface RecentlyEndedOptions {
   graceMs: number;
@@ -18,6 +19,11 @@ export class RecentlyEnded {
   readonly #endedAtMs = new Map<string, number>();
 
   constructor(options: RecentlyEndedOptions) {
+    for (const name of ["graceMs", "maxEntries"] as const) {
+      if (!Number.isInteger(options[name]) || options[name] < 1) {
+        throw new TypeError(`recently ended "${name}" is invalid: must be an integer of at least 1`);
+      }
+    }
     this.#graceMs = options.graceMs;
     this.#maxEntries = options.maxEntries;
   }
@@ -28,9 +34,12 @@ export class RecentlyEnded {
     this.#forgetOld(nowMs);
   }
 
-  /** Whether the session was ended less than `graceMs` ago (and not pushed out by newer entries). */
-  has(storeKey: string, nowMs: number): boolean {
-    this.#forgetOld(nowMs);
+  /**
+   * Whether the session was ended less than `graceMs` before `atMs` (a request's arrival), or after it
+   * (the request waited behind the one that ended it), and not yet pushed out by newer entries.
+   */
+  has(storeKey: string, atMs: number): boolean {
+    this.#forgetOld(atMs);
     return this.#endedAtMs.has(storeKey);
   }
 
@@ -39,6 +48,7 @@ export class RecentlyEnded {
     return this.#endedAtMs.size;
   }
 
+  // Oldest first: stop at the first entry still within the grace and the limit (all later ones are too).
   #forgetOld(nowMs: number): void {
     for (const [storeKey, endedAtMs] of this.#endedAtMs) {
       if (this.#endedAtMs.size <= this.#maxEntries && nowMs - endedAtMs < this.#graceMs) return;

@@ -10,7 +10,7 @@ import { withErrorBoundary } from "../../src/http/error-boundary.ts";
 import { closeGracefully, listen } from "../../src/http/listen.ts";
 import { sendText } from "../../src/http/respond.ts";
 import { FileStore } from "../../src/session/file-store.ts";
-import { createSessionManager, type SessionManager } from "../../src/session/manager.ts";
+import { createSessionManager, type SessionManager, storeKeyOf } from "../../src/session/manager.ts";
 import { MemoryStore } from "../../src/session/memory-store.ts";
 import type { SessionStore } from "../../src/session/store.ts";
 import { CookieJar } from "../helpers/cookie-jar.ts";
@@ -187,21 +187,25 @@ describe("session manager over HTTP: logout races (R13)", () => {
     });
   }
 
-  it("R13: a slow request that starts after the logout finds no session, and saves none and sends no cookie", async () => {
-    // It changes its (new, empty) session, but the browser was told by the logout which cookie to keep.
+  it("R13: a slow request that starts after the logout finds no session, and never brings back the old ID", async () => {
+    // It changes its (new, empty) session: that is saved under a new ID, never the old one (R04, R05).
     const store = new MemoryStore();
     const app = await startApp(store);
     const browser = new CookieJar();
     await get(app, "/login", browser);
     const stolen = copyJar(browser);
+    const oldId = decodeURIComponent(stolen.get("sid")!).split(".")[0]!;
     await get(app, "/logout", browser);
     const slowStarted = once(app.events, "slow-started");
     const slow = get(app, "/slow", stolen);
     await slowStarted;
     app.releaseSlow();
     const { response } = await slow;
-    assert.deepEqual(response.headers.getSetCookie(), []);
-    assert.equal(store.size, 0, "nothing saved, under the old ID or a new one");
+    assert.equal(await store.get(storeKeyOf(oldId)), null, "nothing saved under the old ID");
+    assert.equal(store.size, 1, "only the slow request's new session");
+    const [newCookie = ""] = response.headers.getSetCookie();
+    assert.match(newCookie, /^sid=[^;]/);
+    assert.ok(!decodeURIComponent(newCookie).includes(oldId), "the new cookie names a new ID");
     const replay = new CookieJar();
     replay.set("sid", browser.get("sid") ?? stolen.get("sid")!);
     assert.equal((await get(app, "/whoami", replay)).body, "nobody");

@@ -19,6 +19,18 @@ describe("RecentlyEnded", () => {
     assert.deepEqual(["a", "b", "c", "d", "e"].map((key) => ended.has(key, 10)), [false, false, true, true, true]);
   });
 
+  it("counts a key ended after the time asked about: a request that waited behind the one that ended it", () => {
+    const ended = new RecentlyEnded({ graceMs: 1_000, maxEntries: 10 });
+    ended.add("a", 5_000);
+    assert.equal(ended.has("a", 4_000), true);
+  });
+
+  it("refuses options that would remember nothing: a TypeError, not a silent no-op", () => {
+    for (const [graceMs, maxEntries] of [[0, 10], [1_000, 0], [Number.NaN, 10], [1_000, 1.5]] as const) {
+      assert.throws(() => new RecentlyEnded({ graceMs, maxEntries }), { name: "TypeError", message: /^recently ended "(graceMs|maxEntries)" is invalid: must be an integer of at least 1$/ });
+    }
+  });
+
   it("ending a key again restarts its grace and makes it the newest", () => {
     const ended = new RecentlyEnded({ graceMs: 1_000, maxEntries: 2 });
     ended.add("a", 0);
