@@ -37,6 +37,8 @@ export interface AccountRoutesOptions<D extends AccountSessionData> {
   sessions: SessionManager<D>;
   users: UserStore;
   throttle: LoginThrottle;
+  /** Counts every registration per client address (each costs a hash and says whether a name is taken). */
+  registrationThrottle: LoginThrottle;
   scryptParams: ScryptParams;
   trustProxy: boolean;
   /** Step 09: runs before a login replaces a session or a logout ends it (to revoke a provider grant). */
@@ -72,7 +74,7 @@ export function homeRoute(users: UserStore) {
 }
 
 export function addAccountRoutes<D extends AccountSessionData>(router: Router<RouteHandler<void>>, options: AccountRoutesOptions<D>): void {
-  const { handle, sessions, users, throttle, scryptParams, trustProxy, reservedNamePrefix } = options;
+  const { handle, sessions, users, throttle, registrationThrottle, scryptParams, trustProxy, reservedNamePrefix } = options;
   const showLoginPage = options.loginPage ?? loginPage;
   const checkPassword = (req: IncomingMessage, username: unknown, password: unknown, throttleKey?: string) => verifyLogin(
     { users, throttle, scryptParams }, { username, password, clientAddress: clientAddress(req, { trustProxy }), throttleKey },
@@ -82,9 +84,8 @@ export function addAccountRoutes<D extends AccountSessionData>(router: Router<Ro
     startSignedInSession(session, userId, notice);
   }
   // Each registration costs a password hash (~0.5 s of a core) and says whether a name is taken, so
-  // each counts against the client's address as a failed login does: 5, then 1 s, 2 s, … up to 15
-  // minutes (R17). Without it one client could queue hashes without end, delaying every sign-in, and
-  // test names at full speed.
+  // each counts against the client's address in registrationThrottle, successes too. Without it one
+  // client could queue hashes without end, delaying every sign-in, and test names at full speed.
   const registrationKey = (req: IncomingMessage) => {
     const address = clientAddress(req, { trustProxy });
     return `register:${address === undefined ? "unknown" : addressThrottleKey(address)}`;
@@ -105,7 +106,7 @@ export function addAccountRoutes<D extends AccountSessionData>(router: Router<Ro
         checkNewPassword(password) ?? (confirm === password ? null : passwordsDiffer);
       if (problem !== null) return { status: 400, page: page(problem) };
       const key = registrationKey(req);
-      const turn = await throttle.begin([key]); // attempts sent at once take turns, as logins do
+      const turn = await registrationThrottle.begin([key]); // attempts sent at once take turns, as logins do
       if (!turn.allowed) {
         const seconds = `${turn.retryAfterSeconds} second${turn.retryAfterSeconds === 1 ? "" : "s"}`;
         const error = `Too many registrations from your network. Try again in ${seconds}.`;
@@ -117,7 +118,7 @@ export function addAccountRoutes<D extends AccountSessionData>(router: Router<Ro
         if ((await users.find(username)) !== null) return taken; // before hashing: the 409 says it anyway
         created = await users.create({ name: username, passwordHash: await hashPassword(password, scryptParams) });
       } finally {
-        throttle.recordFailure(key); // every attempt counts, an account made or not
+        registrationThrottle.recordFailure(key); // every attempt counts, an account made or not
         turn.end();
       }
       if (!created.ok) return taken; // registered by someone else while we hashed

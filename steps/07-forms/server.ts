@@ -44,13 +44,15 @@ export async function createServer(options: StepOptions): Promise<Server> {
   const users = await UserStore.open(join(options.dataDir, "users", "users.json"), { now: options.now });
   // After 5 failures in a row for a username or a client address: 429 with Retry-After (R17).
   const throttle = new LoginThrottle({ now: options.now });
+  // Registrations per client address: 10 in a row, then 1 s, 2 s, … at most a minute (offices share one).
+  const registrationThrottle = new LoginThrottle({ lockAfterFailures: 10, maxDelaySeconds: 60, now: options.now });
   // Every page runs in its session, and a POST's form must carry the session's CSRF token (R19).
   const handle = createFormHandler(sessions);
 
   // Routes: dispatch() answers 404 for unknown paths and 405 (with Allow) for other methods.
   const router = new Router<RouteHandler<void>>()
     .add("GET", "/", handle(requireLogin(homeRoute(users)))); // visitors go to /login and come back (R21)
-  addAccountRoutes(router, { handle, sessions, users, throttle, scryptParams, trustProxy });
+  addAccountRoutes(router, { handle, sessions, users, throttle, registrationThrottle, scryptParams, trustProxy });
   return createFormServer(router, { trustProxy, store });
 }
 

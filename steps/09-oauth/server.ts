@@ -70,6 +70,8 @@ export async function createServer(options: OAuthStepOptions): Promise<Server> {
   const users = await UserStore.open(join(options.dataDir, "users", "users.json"), { now: options.now });
   // After 5 failures in a row for a username or a client address: 429 with Retry-After (R17).
   const throttle = new LoginThrottle({ now: options.now });
+  // Registrations per client address: 10 in a row, then 1 s, 2 s, … at most a minute (offices share one).
+  const registrationThrottle = new LoginThrottle({ lockAfterFailures: 10, maxDelaySeconds: 60, now: options.now });
   // Every page runs in its session, and a POST's form must carry the session's CSRF token (R19).
   const handle = createFormHandler(sessions);
   // The OAuth client, made on first use: with the bundled provider our redirect URI names our own
@@ -120,7 +122,8 @@ export async function createServer(options: OAuthStepOptions): Promise<Server> {
       return provider ? providerHome(context.session, provider) : passwordHome(context);
     })));
   addAccountRoutes(router, {
-    handle, sessions, users, throttle, scryptParams, trustProxy, beforeSessionEnds: revokeGrant, reservedNamePrefix: reservedPrefix,
+    handle, sessions, users, throttle, registrationThrottle, scryptParams, trustProxy,
+    beforeSessionEnds: revokeGrant, reservedNamePrefix: reservedPrefix,
     loginPage: (state) => loginPage({ ...state, providerName: oauth().provider.displayName }),
   });
   router
