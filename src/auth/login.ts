@@ -37,8 +37,10 @@ export interface LoginAttempt {
   clientAddress: string | undefined;
   /**
    * Counts this check's failures under this key instead of the username's. For a signed-in user
-   * confirming their password (a password change): key it by their session, so failed logins others
-   * send for the username, which anyone can keep locked, never block the account's owner there.
+   * confirming their password (a password change): key it by their sign-in, e.g. user ID and the
+   * session's createdAtMs, so failed logins others send for the username, which anyone can keep
+   * locked, never block the account's owner there. Not by the session ID: where a refresh gives a
+   * session a new ID, whoever holds it could get a fresh key, and a fresh budget of guesses, at will.
    */
   throttleKey?: string;
 }

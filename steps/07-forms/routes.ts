@@ -19,7 +19,7 @@ import { requestQuery, type RouteHandler } from "../../src/http/dispatch.ts";
 import type { SafeHtml } from "../../src/http/html.ts";
 import type { Router } from "../../src/http/router.ts";
 import { serveStaticFile } from "../../src/http/static-file.ts";
-import { type Session, type SessionManager, storeKeyOf } from "../../src/session/manager.ts";
+import type { Session, SessionManager } from "../../src/session/manager.ts";
 import type { CreateUserResult, UserStore } from "../../src/users/user-store.ts";
 import { validateUsername } from "../../src/users/username.ts";
 import { homePage, loginPage, type LoginPageState, passwordPage, registerPage } from "./pages.ts";
@@ -150,9 +150,9 @@ export function addAccountRoutes<D extends AccountSessionData>(router: Router<Ro
         ({ status, page: passwordPage({ name: userId, csrfToken: csrfTokenOf(session), error }), headers });
       const problem = checkNewPassword(password) ?? (confirm === password ? null : passwordsDiffer);
       if (problem !== null) return page(400, problem);
-      // Throttled too (no guessing through this form), per session and address: not by the username,
+      // Throttled too (no guessing through this form), per sign-in and address: not by the username,
       // whose lock anyone can renew with failed logins, which would keep its owner from changing it.
-      const check = await checkPassword(req, userId, current, `password-change:${storeKeyOf(session.id)}`);
+      const check = await checkPassword(req, userId, current, `password-change:${userId}:${session.createdAtMs}`);
       if (!check.ok) {
         return page(check.status, check.status === 429 ? check.message : wrongPassword, retryAfter(check));
       }

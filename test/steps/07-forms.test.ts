@@ -381,7 +381,7 @@ describe("step 07: forms, hardened", () => {
       assert.deepEqual(burst.map((response) => response.status).sort(), [...Array(10).fill(303), 429, 429]);
     });
 
-    it("throttles wrong current passwords on the change form per session: no guessing through it", async () => {
+    it("throttles wrong current passwords on the change form per sign-in: no guessing through it", async () => {
       await registerUser(app, app, "alice", password);
       for (let attempt = 1; attempt <= 5; attempt++) {
         const response = await fillIn(app, app, "/password", { current: `wrong guess number ${attempt}!`, password: newPassword, confirm: newPassword });
