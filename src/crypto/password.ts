@@ -24,12 +24,13 @@ export const fastScryptParamsForTests: Readonly<ScryptParams> = Object.freeze({ 
 
 // The one piece of module state here, on purpose: the cores it shares out belong to the whole process,
 // so every hash in it must queue in the same line (one line per caller would not bound the total).
-// At most ~30 s of waiting per slot at OWASP's cost (~0.5 s a hash): a browser or proxy gives up on a
-// request about then, so a hash queued further back would be work for an answer nobody reads.
+// At most ~30 s of waiting at OWASP's cost (~0.5 s a hash, 60 per slot): half of a common reverse
+// proxy's 60 s timeout (nginx's proxy_read_timeout), so a hash is never queued for an answer that
+// proxy has already given up on. Past that, "busy, come back in 30 s": the line will have moved.
 const hashSlots = defaultHashSlots();
 export const passwordHashSlots = createHashSlots(hashSlots, { maxWaiting: 60 * hashSlots });
 const busyRetryAfterSeconds = 30;
-export const hashingBusyMessage = "Too many sign-ins at once. Please try again in a minute.";
+export const hashingBusyMessage = `Too many sign-ins at once. Please try again in ${busyRetryAfterSeconds} seconds.`;
 
 // Bounds on the cost a stored hash may ask for. A stored string names its own cost, so a corrupt or
 // planted `ln=20,r=8,p=16` would make every login attempt on its account hash for about a minute in

@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { deriveKey } from "../crypto/keys.ts";
 import { assertStrongSecret } from "../crypto/secret-strength.ts";
 import type { Sealer } from "../crypto/seal.ts";
-import { writeFileAtomic } from "../files/atomic-write.ts";
+import { isTemporaryFileOf, writeFileAtomic } from "../files/atomic-write.ts";
 import { nodeFileDescriptors, type FileDescriptorOps } from "../files/file-descriptors.ts";
 import { readWholeFile } from "../files/read-whole-file.ts";
 import { HttpError } from "../http/http-error.ts";
@@ -56,9 +56,6 @@ export interface FileStoreOptions {
 
 const fileExtension = ".session";
 const sessionFileNameRegExp = /^[0-9a-f]{64}\.session$/; // hex HMAC-SHA256 + extension
-// What writeFileAtomic names a session file's temporary file: only these are ours to remove. Another
-// program's "*.tmp" in the same folder is left alone.
-const sessionTempFileNameRegExp = /^[0-9a-f]{64}\.session\.[0-9a-f]{16}\.tmp$/;
 const defaultReapIntervalMs = 10 * 60_000; // expired files cost disk only; no need to hurry
 // A write still under way after this long belongs to a crashed process: its temp file can go. The
 // timer's reap also leaves expired files this long: a request that loaded a session just before it
@@ -183,7 +180,7 @@ export class FileStore implements SessionStore {
     let removed = 0;
     for (const entry of entries) {
       try {
-        if (sessionTempFileNameRegExp.test(entry)) {
+        if (this.#isOwnTemporaryFile(entry)) {
           const { mtimeMs } = await this.#fs.stat(join(this.#dir, entry));
           if (nowMs - mtimeMs < inFlightWriteMs) continue; // maybe a write in flight
           await this.#fs.unlink(join(this.#dir, entry));
@@ -279,6 +276,13 @@ export class FileStore implements SessionStore {
 
   #path(name: string): string {
     return join(this.#dir, name + fileExtension);
+  }
+
+  // A temporary file writeFileAtomic made for one of our session files. Only those are ours to remove:
+  // another program's "*.tmp" in the same folder is left alone.
+  #isOwnTemporaryFile(entry: string): boolean {
+    const target = entry.slice(0, entry.indexOf(`${fileExtension}.`) + fileExtension.length);
+    return sessionFileNameRegExp.test(target) && isTemporaryFileOf(this.#path(target.slice(0, -fileExtension.length)), entry);
   }
 }
 

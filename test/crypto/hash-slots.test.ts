@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { describe, it, type TestContext } from "node:test";
 import { createHashSlots, defaultHashSlots, HashSlotsFullError } from "../../src/crypto/hash-slots.ts";
 import {
   fastScryptParamsForTests as fast, hashingBusyMessage, hashPassword, passwordHashSlots, verifyPassword,
@@ -162,13 +162,27 @@ describe("createHashSlots under load that never lets the line empty", () => {
   });
 });
 
+// Fills the shared passwordHashSlots with `count` tasks that wait until drain() lets them go. Drained
+// in t.after too: left full by a failed assertion, the line would refuse every later hash (503).
+function occupyPasswordSlots(t: TestContext, count: number): { tasks: Promise<void>[]; drain: () => Promise<void> } {
+  const hogs: Array<() => void> = [];
+  let settled = 0;
+  const tasks = Array.from({ length: count }, () =>
+    passwordHashSlots.run(() => new Promise<void>((resolve) => hogs.push(resolve))).finally(() => settled++));
+  const drain = async () => {
+    while (settled < count) { // each hog let go starts the next in line
+      while (hogs.length > 0) hogs.shift()!();
+      await settle();
+    }
+  };
+  t.after(drain);
+  return { tasks, drain };
+}
+
 describe("password hashes take turns", () => {
-  it("hashPassword and verifyPassword queue in passwordHashSlots beyond its slot count", async () => {
+  it("hashPassword and verifyPassword queue in passwordHashSlots beyond its slot count", async (t) => {
     const phc = await hashPassword("correct horse battery staple", fast);
-    const hogs: Array<() => void> = [];
-    // Fill every slot with a task that waits until the test lets it go.
-    const occupied = Array.from({ length: defaultHashSlots() }, () =>
-      passwordHashSlots.run(() => new Promise<void>((resolve) => hogs.push(resolve))));
+    const slots = occupyPasswordSlots(t, defaultHashSlots()); // every slot taken
     await settle();
     let hashed = false;
     let verified = false;
@@ -178,28 +192,23 @@ describe("password hashes take turns", () => {
     assert.equal(passwordHashSlots.waiting, 2);
     assert.equal(hashed, false);
     assert.equal(verified, false);
-    for (const letGo of hogs) letGo();
-    await Promise.all([...occupied, hashing, verifying]);
+    await slots.drain();
+    await Promise.all([...slots.tasks, hashing, verifying]);
     assert.equal(hashed, true);
     assert.equal(verified, true);
   });
 
-  it("a hash finding the line full (60 waiting per slot: ~30 s of work) is a 503 with Retry-After, not a wait of minutes", { timeout: 10_000 }, async () => {
-    const hogs: Array<() => void> = [];
+  it("a hash finding the line full (60 waiting per slot) is a 503 with Retry-After, not a wait of minutes", { timeout: 10_000 }, async (t) => {
     const slotCount = defaultHashSlots();
-    const hog = () => passwordHashSlots.run(() => new Promise<void>((resolve) => hogs.push(resolve)));
-    const occupied = Array.from({ length: slotCount + 60 * slotCount }, hog);
+    const slots = occupyPasswordSlots(t, slotCount + 60 * slotCount);
     await settle();
     assert.equal(passwordHashSlots.waiting, 60 * slotCount);
     const refused = (error: unknown) => error instanceof HttpError && error.status === 503 &&
       error.publicMessage === hashingBusyMessage && error.headers["Retry-After"] === "30";
     await assert.rejects(hashPassword("another long password", fast), refused);
     await assert.rejects(verifyPassword("another long password", null, fast), refused);
-    while (passwordHashSlots.running > 0) { // each hog let go starts the next in line
-      while (hogs.length > 0) hogs.shift()!();
-      await settle();
-    }
-    await Promise.all(occupied);
+    await slots.drain();
+    await Promise.all(slots.tasks);
     assert.equal(typeof (await hashPassword("another long password", fast)), "string", "served again once the line moves");
   });
 });

@@ -47,7 +47,7 @@ describe("readWholeFile", () => {
   });
 
   // Sizes in bytes around the 4 KiB first buffer and its doublings: a file that fills the buffer exactly
-  // ends with a read of 0 bytes; a two-byte "é" straddles each edge the file reaches.
+  // ends with a read of 0 bytes; a two-byte "é" straddles each edge with room for it before the end.
   for (const size of [4095, 4096, 4097, 8192, 8193, 100_000]) {
     it(`reads a ${size}-byte file whole`, async () => {
       const file = path.join(dir, `file-${size}`);
@@ -103,7 +103,7 @@ describe("readWholeFile", () => {
   });
 });
 
-/** Exactly `size` bytes of UTF-8 ending in "\n", with "é" across each buffer edge (4096, 8192, …) it reaches. */
+/** Exactly `size` bytes of UTF-8 ending in "\n", with "é" across each buffer edge (4096, 8192, …) it has room for. */
 function textOfBytes(size: number): string {
   let text = "";
   let bytes = 0;
