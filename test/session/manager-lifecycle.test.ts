@@ -21,6 +21,17 @@ async function logIn(sessions: ReturnType<typeof harness>["sessions"], jar: Cook
   });
 }
 
+// A login (ada, new ID) that waits until open() is called: a slow store write, say.
+function heldLogin(sessions: ReturnType<typeof harness>["sessions"], browser: CookieJar) {
+  const held = gate();
+  const login = visit(sessions, browser, async (session) => {
+    await held.promise;
+    session.userId = "ada";
+    session.regenerate();
+  });
+  return { login, open: held.open };
+}
+
 // Holds the store's destroyByUser() before it deletes anything: destroyAllForUser keeps running until
 // the returned function is called.
 function holdDeletion(store: RecordingStore): () => void {
@@ -99,14 +110,9 @@ describe("session manager: requests racing a login", () => {
     const { sessions } = harness();
     const browser = new CookieJar();
     await visit(sessions, browser, countView);
-    const loginHeld = gate();
-    const login = visit(sessions, browser, async (session) => {
-      await loginHeld.promise; // e.g. a slow store write
-      session.userId = "ada";
-      session.regenerate();
-    });
+    const { login, open: openLogin } = heldLogin(sessions, browser);
     const parallel = visit(sessions, browser, (session) => session.userId); // same (old) cookie
-    loginHeld.open();
+    openLogin();
     assert.equal((await login).setCookie.length, 1);
     const { result, setCookie } = await parallel;
     assert.equal(result, null); // the pre-login ID opens nothing (R05)
@@ -120,17 +126,12 @@ describe("session manager: requests racing a login", () => {
     const { sessions, memory } = harness();
     const browser = new CookieJar();
     await visit(sessions, browser, countView);
-    const loginHeld = gate();
-    const login = visit(sessions, browser, async (session) => {
-      await loginHeld.promise;
-      session.userId = "ada";
-      session.regenerate();
-    });
+    const { login, open: openLogin } = heldLogin(sessions, browser);
     const parallel = visit(sessions, browser, (session) => {
       session.data.csrfToken = "t";
       return session.isNew;
     });
-    loginHeld.open();
+    openLogin();
     await login;
     const { result, setCookie } = await parallel;
     assert.equal(result, true);
@@ -187,18 +188,13 @@ describe("session manager: requests racing a login", () => {
     const { sessions, clock } = harness();
     const browser = new CookieJar();
     await visit(sessions, browser, countView);
-    const loginHeld = gate();
-    const login = visit(sessions, browser, async (session) => {
-      await loginHeld.promise;
-      session.userId = "ada";
-      session.regenerate();
-    });
+    const { login, open: openLogin } = heldLogin(sessions, browser);
     const parallel = visit(sessions, browser, (session) => {
       clock.advance(60_000); // slow work of its own: a store, a provider...
       session.data.csrfToken = "t";
       return session.isNew;
     });
-    loginHeld.open();
+    openLogin();
     await login;
     assert.deepEqual((await parallel).setCookie, []);
     assert.equal((await visit(sessions, browser, (session) => session.userId)).result, "ada");
