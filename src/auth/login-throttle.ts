@@ -3,7 +3,8 @@
 // 15 min; a success clears the key. Bounded: at most `maxEntries` keys, expired ones dropped first, then
 // the oldest (the trade-off: a flood of made-up names can push older locks out early).
 // No lock lasts longer than the cap, but one more failure renews it, so anyone can keep a username's
-// login locked (OWASP names this trade-off): key a signed-in user's password checks by their session.
+// login locked (OWASP names this trade-off): key a signed-in user's password checks by their sign-in
+// (verifyLogin's throttleKey), not the username.
 // Pitfall prevented: guesses sent all at once being checked before the first failure is counted:
 // begin() lets no more attempts per key run at once than failures are left before its lock (at least
 // one), so they are counted in turn.

@@ -281,8 +281,8 @@ export class FileStore implements SessionStore {
   // A temporary file writeFileAtomic made for one of our session files. Only those are ours to remove:
   // another program's "*.tmp" in the same folder is left alone.
   #isOwnTemporaryFile(entry: string): boolean {
-    const target = entry.slice(0, entry.indexOf(`${fileExtension}.`) + fileExtension.length);
-    return sessionFileNameRegExp.test(target) && isTemporaryFileOf(this.#path(target.slice(0, -fileExtension.length)), entry);
+    const sessionFile = entry.split(".", 2).join("."); // "<64 hex>.session" of "<64 hex>.session.<16 hex>.tmp"
+    return sessionFileNameRegExp.test(sessionFile) && isTemporaryFileOf(sessionFile, entry);
   }
 }
 
