@@ -2,7 +2,7 @@
 // that no store always follows the same one (the one before it may have left the disk slow, or a
 // queue behind). Check it by running this file: `npx tsx bench/williams.ts` prints the orders for 2
 // to 6 stores and fails if, over the whole design, some store follows another more often than the rest.
-import { fileURLToPath } from "node:url";
+import { isRunDirectly } from "../steps/run.ts";
 
 /** The n cyclic rows: 0, 1, n−1, 2, n−2, … shifted by the row's number. */
 function cyclicRow(n: number, row: number): number[] {
@@ -35,7 +35,7 @@ export function successions(n: number, rounds: number): number[][] {
   return counts;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+if (isRunDirectly(import.meta.url)) {
   for (let n = 2; n <= 6; n++) {
     const rows = n % 2 === 0 ? n : 2 * n;
     const orders = Array.from({ length: rows }, (_, round) => williamsOrder(n, round).join(" "));

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { unifiedDiff } from "./line-diff.ts";
-import { listSteps } from "./run.ts";
+import { isRunDirectly, listSteps } from "./run.ts";
 
 export const diffStartMarker = "<!-- diff:start -->";
 export const diffEndMarker = "<!-- diff:end -->";
@@ -81,4 +81,4 @@ function main(): void {
   if (failed) process.exit(1);
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();
+if (isRunDirectly(import.meta.url)) main();

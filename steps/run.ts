@@ -82,20 +82,21 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => stop("SIGTERM"));
 }
 
-// Only run when executed, not when a test imports listSteps/findStep. Real paths on both sides: Node
-// loads the file through its real path, and a symbolic link on the way (macOS's /tmp, a deploy link)
-// would otherwise make this false, so the server would exit silently instead of starting.
-function isRunDirectly(): boolean {
+// Whether the module at `moduleUrl` is the one Node was started with, not one a test imported (this
+// file's listSteps/findStep, say). Real paths on both sides: Node loads the file through its real
+// path, and a symbolic link on the way (macOS's /tmp, a deploy link) would otherwise make this false,
+// so the server would exit silently instead of starting.
+export function isRunDirectly(moduleUrl: string): boolean {
   const entry = process.argv[1];
   if (!entry) return false;
   try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
+    return realpathSync(entry) === realpathSync(fileURLToPath(moduleUrl));
   } catch {
     return false; // argv[1] is not a file (an eval, a REPL): imported, not run
   }
 }
 
-if (isRunDirectly()) {
+if (isRunDirectly(import.meta.url)) {
   main().catch((error: unknown) => {
     // Configuration errors (a bad PORT or HOST, a corrupt users file, an unreadable secret file, a port
     // in use) get a message for the person starting the server; anything else is printed whole.
