@@ -15,6 +15,7 @@ import { serializeCookie } from "../../cookies/serialize.ts";
 import { randomToken } from "../../crypto/random.ts";
 import { csrfTokensMatch } from "../../csrf/csrf-token.ts";
 import { readForm } from "../../http/body.ts";
+import { requestQuery } from "../../http/dispatch.ts";
 import type { SafeHtml } from "../../http/html.ts";
 import { redirect, sendHtml } from "../../http/respond.ts";
 import { cleanUsername, validateUsername } from "../../users/username.ts";
@@ -62,7 +63,9 @@ export function createAuthorizeEndpoint(context: LocalProviderContext) {
   };
 
   function show(req: IncomingMessage, res: ServerResponse): void {
-    const query = new URL(req.url ?? "/", "http://local-provider.invalid").searchParams;
+    // Not new URL(req.url, base): with a target in absolute form the base is ignored, and an authority
+    // it can't parse ("http://a:b/authorize") would throw, a 500.
+    const query = requestQuery(req.url);
     const names = ["response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method"];
     if (names.some((name) => query.getAll(name).length > 1)) {
       return sendPage(res, 400, errorPage("A parameter appears twice in the sign-in request (RFC 6749 §3.1)."));

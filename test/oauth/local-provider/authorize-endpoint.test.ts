@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { createClock } from "../../helpers/clock.ts";
+import { rawRequest } from "../../helpers/raw-http.ts";
 import { appRedirectUri, authorizeUrl, openAuthorizePage, startLocalProvider, submitApproval, type RunningProvider } from "../helpers.ts";
 
 describe("local provider: GET /authorize", () => {
@@ -87,6 +88,19 @@ describe("local provider: GET /authorize", () => {
     const page = await openAuthorizePage(`${authorizeUrl(running.baseUrl)}&redirect_uri=${encodeURIComponent("https://evil.example/cb")}`);
     assert.equal(page.status, 400);
     assert.equal(page.headers.get("location"), null);
+  });
+
+  it("reads the request in absolute form, whatever its authority, never a 500 (RFC 9112 §3.2.2)", async () => {
+    const query = new URL(authorizeUrl(running.baseUrl)).search;
+    // Authorities Node's parser lets through but new URL() can't parse; the path and query still count.
+    for (const authority of ["host:99999", "a:b", "[::1", "[zz]", "a%zz", ":80"]) {
+      for (const method of ["GET", "HEAD"]) {
+        const reply = await rawRequest(running.baseUrl, `${method} http://${authority}/authorize${query} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+        assert.equal(reply.status, 200, `${method} ${authority}`);
+      }
+    }
+    const unknownClient = query.replace("client_id=demo-app", "client_id=evil-app");
+    assert.equal((await rawRequest(running.baseUrl, `GET http://a:b/authorize${unknownClient} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)).status, 400);
   });
 
   // Refused by redirecting back to the (verified) client with error=, state and iss (RFC 6749 §4.1.2.1, RFC 9207).
