@@ -87,13 +87,17 @@ describe("LoginThrottle", () => {
   });
 
   it("keeps a key that keeps failing, evicting the stalest one instead", () => {
-    const { throttle, fail } = setup({ maxEntries: 2 });
+    // Three entries, so the failure on "a" finds room: only moving "a" to the back saves it from "d".
+    const { throttle, fail } = setup({ maxEntries: 3 });
     fail("a", 5);
     fail("b", 1);
     fail("a", 1); // "a" is now the most recent
     fail("c", 1);
-    assert.equal(throttle.size, 2);
-    assert.equal(throttle.check("a").allowed, false);
+    fail("d", 1); // evicts "b", the stalest
+    assert.equal(throttle.size, 3);
+    assert.deepEqual(throttle.check("a"), { allowed: false, retryAfterSeconds: 2 });
+    fail("b", 4);
+    assert.equal(throttle.check("b").allowed, true, "b was forgotten: four failures now, not five");
   });
 
   it("drops expired keys before evicting live ones", () => {

@@ -90,9 +90,12 @@ describe("safeReturnTo", () => {
   });
 
   it("throws a TypeError at start-up for a fallback that is not a local path", () => {
-    assert.throws(() => safeReturnTo("/a", "//evil.example"), {
-      name: "TypeError",
-      message: `safeReturnTo "fallback" is invalid: must be a path starting with one "/" (RFC 9700 §4.11)`,
-    });
+    // Browsers read "/\evil.example" as "//evil.example": the same way out, so refused too.
+    for (const fallback of ["//evil.example", "/\\evil.example", "evil.example"]) {
+      assert.throws(() => safeReturnTo("/a", fallback), {
+        name: "TypeError",
+        message: `safeReturnTo "fallback" is invalid: must be a path starting with one "/" (RFC 9700 §4.11)`,
+      }, JSON.stringify(fallback));
+    }
   });
 });

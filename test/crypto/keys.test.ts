@@ -93,6 +93,7 @@ describe("scrypt helpers", () => {
   const invalidParams = [
     { ln: 0, r: 8, p: 1 },
     { ln: 21, r: 8, p: 1 },
+    { ln: 21, r: 1, p: 1 }, // only 256 MiB: refused for ln alone, not by the memory bound
     { ln: 17, r: 0, p: 1 },
     { ln: 17, r: 8.5, p: 1 },
     { ln: 17, r: 8, p: 17 },
@@ -124,6 +125,14 @@ describe("deriveKeyFromPassphrase", () => {
     const a = await deriveKeyFromPassphrase("correct horse battery staple", salt, fastScryptParamsForTests);
     const b = await deriveKeyFromPassphrase("correct horse battery staple", Buffer.alloc(16, 1), fastScryptParamsForTests);
     assert.notDeepEqual(a, b);
+  });
+
+  it("accepts a 16-byte salt and rejects a 15-byte one", async () => {
+    await deriveKeyFromPassphrase("passphrase", Buffer.alloc(16, 7), fastScryptParamsForTests);
+    await assert.rejects(deriveKeyFromPassphrase("passphrase", Buffer.alloc(15, 7), fastScryptParamsForTests), {
+      name: "TypeError",
+      message: "passphrase salt is invalid: must be at least 16 bytes (generate one with randomToken())",
+    });
   });
 
   it("rejects a salt shorter than 16 bytes and an empty passphrase", async () => {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
+import crypto, { randomBytes } from "node:crypto";
+import { syncBuiltinESMExports } from "node:module";
 import { describe, it } from "node:test";
 import {
   defaultScryptParams,
@@ -54,6 +55,34 @@ describe("hashPassword and verifyPassword", () => {
     const phc = "$scrypt$ln=10,r=8,p=1$c2FsdHNhbHRzYWx0c2FsdA$bHXojks4sm1uMH4CDw9EcLZ/muyLxbYYc9xGzvNAnuQ";
     assert.equal(await verifyPassword("correct horse battery staple", phc), true);
     assert.equal(await verifyPassword("correct horse battery stapler", phc), false);
+  });
+
+  it("compares hashes with crypto.timingSafeEqual, never ===, for the right password and a wrong one alike", async (t) => {
+    // The answers would be the same with Buffer.equals; only the timing would leak how much matched.
+    const phc = "$scrypt$ln=10,r=8,p=1$c2FsdHNhbHRzYWx0c2FsdA$bHXojks4sm1uMH4CDw9EcLZ/muyLxbYYc9xGzvNAnuQ";
+    const spy = t.mock.method(crypto, "timingSafeEqual");
+    syncBuiltinESMExports();
+    try {
+      assert.equal(await verifyPassword("correct horse battery staple", phc, fast), true);
+      assert.equal(spy.mock.callCount(), 1);
+      assert.equal(await verifyPassword("correct horse battery stapler", phc, fast), false);
+      assert.equal(spy.mock.callCount(), 2);
+    } finally {
+      t.mock.restoreAll();
+      syncBuiltinESMExports();
+    }
+  });
+
+  it("refuses a stored salt or hash whose last character has non-zero unused bits (not canonical base64)", async () => {
+    // Node's decoder ignores those bits, so these decode to the known-answer bytes and would verify.
+    const nonCanonical = [
+      "$scrypt$ln=10,r=8,p=1$c2FsdHNhbHRzYWx0c2FsdB$bHXojks4sm1uMH4CDw9EcLZ/muyLxbYYc9xGzvNAnuQ", // "dA" -> "dB"
+      "$scrypt$ln=10,r=8,p=1$c2FsdHNhbHRzYWx0c2FsdA$bHXojks4sm1uMH4CDw9EcLZ/muyLxbYYc9xGzvNAnuR", // "uQ" -> "uR"
+    ];
+    for (const phc of nonCanonical) {
+      assert.equal(isUsablePasswordHash(phc, fast), false, phc);
+      assert.equal(await verifyPassword("correct horse battery staple", phc, fast), false, phc);
+    }
   });
 
   it("R16: normalizes with NFKC, so one password typed two ways verifies", async () => {

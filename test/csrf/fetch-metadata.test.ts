@@ -51,6 +51,13 @@ describe("checkRequestOrigin", () => {
     }
   });
 
+  it("R18: never trusts the opaque origin \"null\" (sandboxed frames, data: URLs), even when put on the allow-list", () => {
+    const allowed = ["null"];
+    assert.equal(check({ "sec-fetch-site": "cross-site", origin: "null" }, allowed).ok, false);
+    assert.equal(check({ "sec-fetch-site": "same-site", origin: "null" }, allowed).ok, false);
+    assert.deepEqual(check({ origin: "null" }, allowed), { ok: false, reason: "cross-origin request refused (Origin does not match)" });
+  });
+
   it("R18: without Fetch Metadata, accepts only an Origin exactly equal to the app origin", () => {
     assert.deepEqual(check({ origin: appOrigin }), { ok: true });
     const reason = "cross-origin request refused (Origin does not match)";
@@ -72,7 +79,18 @@ describe("checkRequestOrigin", () => {
   it("R18: without Fetch Metadata or Origin, compares the Referer's origin", () => {
     assert.deepEqual(check({ referer: `${appOrigin}/login?next=/` }), { ok: true });
     const reason = "cross-origin request refused (Referer does not match)";
-    for (const referer of ["https://evil.example/", `https://evil.example/?${appOrigin}`, "not a url", "about:blank", ""]) {
+    for (const referer of [
+      "https://evil.example/",
+      `https://evil.example/?${appOrigin}`,
+      // Start with the app origin's text but name another origin: a prefix match would let them in.
+      `${appOrigin}.evil.example/`,
+      `${appOrigin}0/`,
+      `${appOrigin}@evil.example/`,
+      `${appOrigin}:8443/`,
+      "not a url",
+      "about:blank",
+      "",
+    ]) {
       assert.deepEqual(check({ referer }), { ok: false, reason }, referer);
     }
   });

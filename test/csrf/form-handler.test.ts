@@ -140,6 +140,19 @@ describe("createFormHandler", () => {
     assert.equal(huge.status, 413);
     await huge.text();
   });
+
+  it("R19: answers 415 to a POST without Content-Type (not a form: no token check to skip), and the route never runs", async () => {
+    const { token, fetch: send } = await browser();
+    const before = seen.length;
+    // A byte body: fetch sends no Content-Type for it, as a non-browser client may not.
+    const response = await send("/save", { method: "POST", body: new TextEncoder().encode(`csrf=${token}&value=untyped`) });
+    assert.equal(response.status, 415);
+    await response.text();
+    const empty = await send("/save", { method: "POST" });
+    assert.equal(empty.status, 415);
+    await empty.text();
+    assert.equal(seen.length, before, "the route never ran");
+  });
 });
 
 describe("csrfTokenOf", () => {

@@ -184,15 +184,41 @@ describe("request bodies over HTTP", () => {
       assert.ok(reply.endsWith(`The request body is larger than ${limit} bytes`));
     });
 
+    // Without Content-Length only the bytes read count, so the limit is checked as the chunks arrive.
+    const chunkedRaw = (sizes: number[]) =>
+      rawRequest(
+        server.port,
+        "POST /raw HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n" +
+          sizes.map((size) => `${size.toString(16)}\r\n${"a".repeat(size)}\r\n`).join("") + "0\r\n\r\n",
+      );
+
+    it("accepts a chunked body of exactly the limit", async () => {
+      const reply = await chunkedRaw([limit - 1, 1]);
+      assert.match(reply, /^HTTP\/1\.1 200 OK\r\n/);
+      assert.ok(reply.endsWith(JSON.stringify({ hex: "61".repeat(limit) })));
+    });
+
+    it("answers 413 to a complete chunked body one byte over the limit", async () => {
+      const reply = await chunkedRaw([limit, 1]);
+      assert.match(reply, /^HTTP\/1\.1 413 Payload Too Large\r\n/);
+      assert.ok(reply.endsWith(`The request body is larger than ${limit} bytes`));
+    });
+
     it("throws a TypeError (a programmer error) when the body is read twice", async () => {
       const response = await post("/twice", "a=1");
       assert.deepEqual(await response.json(), { name: "TypeError", message: "readBody: the request body was already read" });
     });
 
-    it("answers 415 for a compressed body instead of misreading it", async () => {
-      const response = await post("/form", "a=1", form, { "Content-Encoding": "gzip" });
-      assert.equal(response.status, 415);
-      assert.equal(await response.text(), "Compressed request bodies are not supported");
+    for (const encoding of ["gzip", "br", "deflate", "gzip, identity", "x-unknown"]) {
+      it(`answers 415 for Content-Encoding ${JSON.stringify(encoding)} instead of misreading the body`, async () => {
+        const response = await post("/form", "a=1", form, { "Content-Encoding": encoding });
+        assert.equal(response.status, 415);
+        assert.equal(await response.text(), "Compressed request bodies are not supported");
+      });
+    }
+
+    it("reads a body whose Content-Encoding is identity", async () => {
+      assert.deepEqual(await fieldsOf(post("/form", "a=1", form, { "Content-Encoding": " Identity " })), { a: "1" });
     });
 
     it("rejects a truncated upload with a 400 and keeps serving", async () => {

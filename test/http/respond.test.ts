@@ -65,6 +65,17 @@ describe("respond helpers over HTTP", () => {
     assert.equal(await response.text(), "<p>&lt;b&gt;</p>");
   });
 
+  it("the baseline CSP forbids framing (clickjacking), scripts, <base> and form posts to other sites", async () => {
+    const response = await fetch(`${server.url}/html`);
+    await response.text();
+    // Compared directive by directive, not to the exported constant, which a change would update too.
+    const directives = new Set((response.headers.get("content-security-policy") ?? "").split(";").map((d) => d.trim()));
+    for (const directive of ["default-src 'none'", "frame-ancestors 'none'", "form-action 'self'", "base-uri 'none'"]) {
+      assert.ok(directives.has(directive), directive);
+    }
+    assert.ok(![...directives].some((d) => d.startsWith("script-src")), "no script-src: default-src 'none' blocks scripts");
+  });
+
   it("sendJson sends the status, application/json and the exact length", async () => {
     const response = await fetch(`${server.url}/json`);
     assert.equal(response.status, 201);

@@ -58,4 +58,22 @@ describe("createAuthorizationRequest", () => {
     assert.equal(pending.issuer, "http://127.0.0.1:4000");
     assert.equal(pending.issuerRequired, true);
   });
+
+  it("R22: keeps provider extras from replacing state, the PKCE challenge or any other protocol parameter", () => {
+    const extras = {
+      prompt: "login", state: "fixed", code_challenge: "chosen", code_challenge_method: "plain",
+      response_type: "token", client_id: "other", redirect_uri: "https://evil.example/cb", scope: "admin",
+    };
+    const { url, pending } = createAuthorizationRequest({ ...provider, authorizationParams: extras });
+    const params = new URL(url).searchParams;
+    assert.equal(params.get("prompt"), "login"); // a harmless extra is sent
+    assert.equal(params.get("state"), pending.state);
+    assert.equal(params.get("code_challenge"), codeChallengeS256(pending.codeVerifier));
+    assert.equal(params.get("code_challenge_method"), "S256");
+    assert.equal(params.get("response_type"), "code");
+    assert.equal(params.get("client_id"), "my app");
+    assert.equal(params.get("redirect_uri"), "https://app.example/callback?from=oauth");
+    assert.equal(params.get("scope"), "openid profile");
+    for (const name of Object.keys(extras)) assert.equal(params.getAll(name).length, 1, name);
+  });
 });

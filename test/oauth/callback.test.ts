@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import crypto from "node:crypto";
+import { syncBuiltinESMExports } from "node:module";
 import { describe, it } from "node:test";
 import type { PendingAuthorization } from "../../src/oauth/authorization-request.ts";
 import { stateMaxAgeSeconds, validateCallback } from "../../src/oauth/callback.ts";
@@ -31,8 +33,11 @@ describe("validateCallback", () => {
     ["R22: a state of a different length, in non-ASCII", `state=%C3%A9&code=abc`, pending, "state_mismatch"],
     ["a duplicated state parameter", `${good}&state=${pending.state}`, pending, "malformed_callback"],
     ["a duplicated code parameter (parameter pollution)", `${good}&code=evil`, pending, "malformed_callback"],
+    ["a duplicated iss parameter (a second issuer must not hide behind the first)", `${good}&iss=https%3A%2F%2Fevil.example`, pending, "malformed_callback"],
+    ["a duplicated error parameter", `state=${pending.state}&iss=https%3A%2F%2Fid.example&error=access_denied&error=server_error`, pending, "malformed_callback"],
     ["R22: an iss of another provider (mix-up attack, RFC 9207)", `state=${pending.state}&code=abc&iss=https%3A%2F%2Fevil.example`, pending, "issuer_mismatch"],
     ["R22: an iss differing by a trailing slash", `state=${pending.state}&code=abc&iss=https%3A%2F%2Fid.example%2F`, pending, "issuer_mismatch"],
+    ["R22: an iss that is the expected issuer cut short", `state=${pending.state}&code=abc&iss=${encodeURIComponent(pending.issuer!.slice(0, -1))}`, pending, "issuer_mismatch"],
     ["a missing iss from a provider that always sends one", `state=${pending.state}&code=abc`, pending, "missing_issuer"],
     ["R22: a provider error= response", `state=${pending.state}&error=access_denied&iss=https%3A%2F%2Fid.example`, pending, "provider_error"],
     ["a missing code", `state=${pending.state}&iss=https%3A%2F%2Fid.example`, pending, "missing_code"],
@@ -56,6 +61,32 @@ describe("validateCallback", () => {
     assert.ok(!late.ok);
     assert.equal(late.error.code, "state_expired");
     assert.equal(late.error.publicMessage, "The sign-in took too long. Please start the sign-in again.");
+  });
+
+  it("R22: treats a pending sign-in without a usable creation time (a damaged session) as expired", () => {
+    for (const createdAtMs of [Number.NaN, undefined as unknown as number]) {
+      const result = validateCallback(query(good), { ...pending, createdAtMs }, { now });
+      assert.ok(!result.ok);
+      assert.equal(result.error.code, "state_expired", String(createdAtMs));
+    }
+  });
+
+  it("R22: compares states with crypto.timingSafeEqual, never ===, for the right state and a wrong one alike", (t) => {
+    // The answers would be the same with ===; only the timing would leak how much of a guessed state matched.
+    const spy = t.mock.method(crypto, "timingSafeEqual");
+    syncBuiltinESMExports();
+    try {
+      assert.ok(validateCallback(query(good), pending, { now }).ok);
+      assert.equal(spy.mock.callCount(), 1);
+      const last = pending.state.at(-1) === "A" ? "B" : "A";
+      const wrong = validateCallback(query(`state=${pending.state.slice(0, -1)}${last}&code=abc`), pending, { now });
+      assert.ok(!wrong.ok);
+      assert.equal(wrong.error.code, "state_mismatch");
+      assert.equal(spy.mock.callCount(), 2);
+    } finally {
+      t.mock.restoreAll();
+      syncBuiltinESMExports();
+    }
   });
 
   it("checks state before error=: a forged error cannot end someone else's sign-in", () => {

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import crypto from "node:crypto";
+import { syncBuiltinESMExports } from "node:module";
 import { describe, it } from "node:test";
 import {
   codeChallengeS256,
@@ -25,6 +27,22 @@ describe("PKCE (RFC 7636)", () => {
   it("verifies a matching verifier and refuses a different one", () => {
     assert.equal(verifyCodeChallengeS256(rfcVerifier, rfcChallenge), true);
     assert.equal(verifyCodeChallengeS256(createCodeVerifier(), rfcChallenge), false);
+  });
+
+  it("compares challenges with crypto.timingSafeEqual, never ===, for a match and a mismatch alike", (t) => {
+    // The answers would be the same with ===; only the timing would leak how much of a guess matched.
+    const spy = t.mock.method(crypto, "timingSafeEqual");
+    syncBuiltinESMExports();
+    try {
+      assert.equal(verifyCodeChallengeS256(rfcVerifier, rfcChallenge), true);
+      assert.equal(spy.mock.callCount(), 1);
+      const last = rfcChallenge.at(-1) === "A" ? "B" : "A";
+      assert.equal(verifyCodeChallengeS256(rfcVerifier, rfcChallenge.slice(0, -1) + last), false); // same length, one character off
+      assert.equal(spy.mock.callCount(), 2);
+    } finally {
+      t.mock.restoreAll();
+      syncBuiltinESMExports();
+    }
   });
 
   it("refuses malformed verifiers and challenges without throwing", () => {

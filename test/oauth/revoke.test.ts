@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { customProvider, localProvider } from "../../src/oauth/providers.ts";
+import { arcgisProvider, customProvider, localProvider } from "../../src/oauth/providers.ts";
 import { buildRevocationRequest, revokeGrant } from "../../src/oauth/revoke.ts";
 import type { OAuthTokens } from "../../src/oauth/token-response.ts";
 import { jsonResponse, scriptedFetch } from "./helpers.ts";
@@ -55,5 +55,22 @@ describe("revocation (RFC 7009)", () => {
     const broken = await revokeGrant(provider, tokens, { fetch });
     assert.ok(!broken.ok);
     assert.equal(broken.error.code, "http_status");
+  });
+
+  it("R25: ArcGIS: only {\"success\": true} counts as revoked; an answer without it, or with \"true\" as text, is an error", async () => {
+    const arcgis = arcgisProvider({ clientId: "abc123", redirectUri: "https://app.example/authenticate" });
+    const { fetch, requests } = scriptedFetch(
+      () => jsonResponse(200, { success: true }),
+      () => jsonResponse(200, {}),
+      () => jsonResponse(200, { success: "true" }),
+    );
+    assert.deepEqual(await revokeGrant(arcgis, tokens, { fetch }), { ok: true, value: { revoked: true } });
+    assert.equal(requests[0]!.url, "https://www.arcgis.com/sharing/rest/oauth2/revokeToken");
+    assert.equal(requests[0]!.body.get("auth_token"), "rt-1");
+    for (const answer of ["{}", '{"success":"true"}']) {
+      const result = await revokeGrant(arcgis, tokens, { fetch });
+      assert.ok(!result.ok, answer);
+      assert.equal(result.error.code, "malformed_response");
+    }
   });
 });

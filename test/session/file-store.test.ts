@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createHmac, hkdfSync } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
@@ -63,6 +64,13 @@ describe("FileStore", () => {
         assert.ok(!file!.includes(secret));
         assert.ok(!fs.readFileSync(onlyFile(), "utf8").includes(secret));
       }
+    });
+
+    it("names a file HMAC-SHA256(HKDF(nameKey, \"session-file-names\"), store key) in hex, never keyed by the raw secret", async () => {
+      // Known answer computed independently; the derived key keeps nameKey apart from any other use of it.
+      await makeStore().set("k", sampleRecord(clock));
+      const fileKey = Buffer.from(hkdfSync("sha256", nameKey, Buffer.alloc(0), "session-file-names", 32));
+      assert.deepEqual(listing(), [`${createHmac("sha256", fileKey).update("k").digest("hex")}.session`]);
     });
 
     it("derives different names under another nameKey (a listing can't be recomputed without the key)", async () => {
@@ -255,6 +263,10 @@ describe("FileStore", () => {
       ["a string where the times belong", '{"v":1,"userId":null,"createdAtMs":"1","lastSeenMs":1,"expiresAtMs":9e15,"data":{}}'],
       ["data that is not an object", '{"v":1,"userId":null,"createdAtMs":1,"lastSeenMs":1,"expiresAtMs":9e15,"data":"x"}'],
       ["a numeric userId", '{"v":1,"userId":7,"createdAtMs":1,"lastSeenMs":1,"expiresAtMs":9e15,"data":{}}'],
+      // Times must be whole, non-negative milliseconds within Number's exact range.
+      ["an expiry past the safe integers", '{"v":1,"userId":null,"createdAtMs":1,"lastSeenMs":1,"expiresAtMs":1e300,"data":{}}'],
+      ["a negative creation time", '{"v":1,"userId":null,"createdAtMs":-1,"lastSeenMs":1,"expiresAtMs":9e15,"data":{}}'],
+      ["a fractional lastSeenMs", '{"v":1,"userId":null,"createdAtMs":1,"lastSeenMs":1.5,"expiresAtMs":9e15,"data":{}}'],
       ["a sealed file where plain JSON belongs", "v1.AAAAAAAA.AAAAAAAAAAAAAAAA..AAAAAAAAAAAAAAAAAAAAAA"],
     ];
     for (const [name, content] of unreadable) {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { sign } from "../../src/cookies/sign.ts";
 import { createSessionManager, storeKeyOf } from "../../src/session/manager.ts";
 import type { Session } from "../../src/session/manager.ts";
 import { MemoryStore } from "../../src/session/memory-store.ts";
@@ -397,6 +398,37 @@ describe("session manager: destroyAllForUser", () => {
     assert.match(setCookie[0]!, /^sid=; Max-Age=0;/);
     assert.equal(memory.size, 0);
     assert.equal((await visit(sessions, attacker, (s) => s.userId)).result, null);
+  });
+
+  it("R05: a login of that user already saving its new session when the deletion runs doesn't keep it", async () => {
+    // The login's new ID was never stored before the deletion: only the login itself can remove it.
+    const { sessions, memory, store } = harness();
+    const attacker = new CookieJar();
+    await visit(sessions, attacker, countView);
+    const writeHeld = gate();
+    const writeStarted = gate();
+    const set = store.set.bind(store);
+    store.set = async (key, record) => {
+      writeStarted.open();
+      await writeHeld.promise;
+      return set(key, record);
+    };
+    let newId = "";
+    const login = visit(sessions, attacker, (session: Session) => {
+      session.userId = "ada";
+      session.regenerate();
+      newId = session.id;
+    });
+    await writeStarted.promise;
+    assert.equal(await sessions.destroyAllForUser("ada"), 0); // the new session isn't stored yet
+    writeHeld.open();
+    const { setCookie } = await login;
+    assert.match(setCookie[0]!, /^sid=; Max-Age=0;/);
+    assert.equal(await memory.get(storeKeyOf(newId)), null);
+    assert.equal(memory.size, 0);
+    const replay = new CookieJar();
+    replay.set("sid", encodeURIComponent(sign(newId, secret)));
+    assert.equal((await visit(sessions, replay, (s) => s.userId)).result, null);
   });
 
   it("R13: a request that read the user's record just before the deletion and resumes after it neither runs as the user nor saves the session back", async () => {

@@ -148,7 +148,7 @@ describe("session manager: absolute timeout (R08)", () => {
   });
 
   it("R08: regenerate() keeps the original creation time unless told to restart the lifetime", async () => {
-    const { sessions, clock } = harness();
+    const { sessions, clock, memory } = harness();
     const start = clock.now();
     const jar = new CookieJar();
     await visit(sessions, jar, countView);
@@ -156,6 +156,11 @@ describe("session manager: absolute timeout (R08)", () => {
       clock.set(t);
       await visit(sessions, jar, (session) => session.regenerate({ keepData: true })); // a /refresh
     }
+    // The new ID's stored expiry and Max-Age end at the original createdAt + absolute, not a full idle period.
+    clock.set(start + absolute - 10 * minute);
+    const { setCookie } = await visit(sessions, jar, (session) => session.regenerate({ keepData: true }));
+    assert.match(setCookie[0]!, /; Max-Age=600;/);
+    assert.equal((await memory.get(sessionKey(jar)))?.expiresAtMs, start + absolute);
     assert.equal((await visit(sessions, jar, (session) => session.createdAtMs)).result, start);
     clock.set(start + absolute);
     assert.equal((await visit(sessions, jar, (session) => session.isNew)).result, true);

@@ -36,6 +36,25 @@ describe("createSessionIdSource", () => {
     }
   });
 
+  it("zeroes each ID's bytes in the pool as it hands the ID out", (t) => {
+    // The pool is the buffer the CSPRNG fills: no ID already given out stays readable in it.
+    let pool: Buffer | undefined;
+    t.mock.method(crypto, "randomFillSync", (buffer: Buffer) => (pool = buffer).fill(0xab));
+    syncBuiltinESMExports();
+    try {
+      const next = createSessionIdSource();
+      next();
+      assert.ok(pool!.length >= 3 * 32, "a pool of several IDs");
+      assert.deepEqual(pool!.subarray(0, 32), Buffer.alloc(32));
+      assert.deepEqual(pool!.subarray(32), Buffer.alloc(pool!.length - 32, 0xab), "the IDs not yet handed out are kept");
+      next();
+      assert.deepEqual(pool!.subarray(0, 64), Buffer.alloc(64));
+    } finally {
+      t.mock.restoreAll();
+      syncBuiltinESMExports();
+    }
+  });
+
   it("R01: generateSessionId() takes its bytes from crypto.randomBytes", (t) => {
     const random = t.mock.method(crypto, "randomBytes", (size: number) => Buffer.alloc(size, 0xcd));
     syncBuiltinESMExports();

@@ -45,6 +45,8 @@ describe("session timeouts", () => {
 
   it("rounds the cookie's Max-Age up to whole seconds and never below 0", () => {
     assert.equal(secondsUntil(t0 + 1500, t0), 2);
+    assert.equal(secondsUntil(t0 + 1400, t0), 2); // rounding to nearest would end the cookie 0.4 s early
+    assert.equal(secondsUntil(t0 + 1, t0), 1);
     assert.equal(secondsUntil(t0 + 1_800_000, t0), 1800);
     assert.equal(secondsUntil(t0 - 5, t0), 0);
   });

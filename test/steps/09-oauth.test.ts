@@ -404,6 +404,16 @@ describe("step 09: sign in with OAuth 2.0", () => {
       assert.equal((await refreshAtProvider(providerUrl, tokens.refreshTokens[0]!)).body.error, "invalid_grant");
     });
 
+    it("R25: a second provider sign-in in the same browser revokes the first one's grant, and keeps the new one", async () => {
+      await signInWithProvider(app, app);
+      const { response } = await signInWithProvider(app, app, "bob");
+      assert.equal(response.status, 303);
+      assert.match(await home(app), /<p>Hi bob<\/p>/);
+      assert.equal(tokens.refreshTokens.length, 2);
+      assert.equal((await refreshAtProvider(providerUrl, tokens.refreshTokens[0]!)).body.error, "invalid_grant");
+      assert.equal((await refreshAtProvider(providerUrl, tokens.refreshTokens[1]!)).status, 200);
+    });
+
     it("has no password form for provider sign-ins, and keeps the \"oauth:\" prefix of their user IDs from password accounts", async () => {
       await signInWithProvider(app, app);
       const form = await app.fetch("/password");

@@ -1,5 +1,7 @@
 // The local provider's token endpoint: every refused request on its own (R23, R24).
 import assert from "node:assert/strict";
+import crypto from "node:crypto";
+import { syncBuiltinESMExports } from "node:module";
 import { after, before, describe, it } from "node:test";
 import { createClock } from "../../helpers/clock.ts";
 import {
@@ -98,6 +100,24 @@ describe("local provider: POST /token", () => {
         body: "grant_type=authorization_code&code=x",
       });
       await expectError(raw, 401, "invalid_client");
+    });
+
+    it("compares client secrets with crypto.timingSafeEqual, never ===, for the right secret and a wrong one alike", async (t) => {
+      // The answers would be the same with ===; only the timing would leak how much of a guessed secret matched.
+      const spy = t.mock.method(crypto, "timingSafeEqual");
+      syncBuiltinESMExports();
+      try {
+        const secretCompares = () => spy.mock.calls.filter((call) => call.arguments.some((bytes) => Buffer.from(secret).equals(bytes as Buffer))).length;
+        const form = { grant_type: "authorization_code", code: "unknown", client_id: "confidential" };
+        await expectError(await postForm(tokenUrl, { ...form, client_secret: secret }), 400, "invalid_grant"); // authenticated; the code is not
+        assert.equal(secretCompares(), 1);
+        const wrong = `S${secret.slice(1)}`; // as many bytes, one character off
+        await expectError(await postForm(tokenUrl, { ...form, client_secret: wrong }), 401, "invalid_client");
+        assert.equal(secretCompares(), 2);
+      } finally {
+        t.mock.restoreAll();
+        syncBuiltinESMExports();
+      }
     });
 
     it("refuses two authentication methods at once, or a body client_id that contradicts Basic", async () => {
