@@ -35,7 +35,10 @@ const closing = new WeakMap<Server, Promise<void>>();
  * process from exiting (server.close() also stops Node's header and request timeouts). Resolves once
  * the server is closed. An answer already under way still says keep-alive; a request its client sends
  * in the moment before the sweep closes that connection goes unanswered, and clients retry such
- * requests when they are idempotent (RFC 9112 §9.3.1).
+ * requests when they are idempotent (RFC 9112 §9.3.1). "In flight" means on an open connection: a
+ * handler whose client already hung up has no connection to wait for, so the process may exit while
+ * it still works. Its file writes are atomic (old or new version), but a handler with two steps (a
+ * password change, then deleting the other sessions) can be cut between them, as by a crash.
  */
 export function closeGracefully(server: Server, options: { graceMs?: number } = {}): Promise<void> {
   const running = closing.get(server);
