@@ -23,6 +23,15 @@ describe("readScryptParamsSetting", () => {
     });
   });
 
+  it("refuses fast-for-tests by default in a process that is not a node --test file (no NODE_TEST_CONTEXT)", (t) => {
+    const saved = process.env.NODE_TEST_CONTEXT;
+    delete process.env.NODE_TEST_CONTEXT;
+    t.after(() => {
+      if (saved !== undefined) process.env.NODE_TEST_CONTEXT = saved;
+    });
+    assert.throws(() => readScryptParamsSetting("fast-for-tests"), { name: "TypeError", message: /honoured only under node --test/ });
+  });
+
   it("refuses any other value", () => {
     for (const value of ["fast", "ln=10,r=8,p=1", "default", "FAST-FOR-TESTS"]) {
       assert.throws(() => readScryptParamsSetting(value, { underTestRunner: true }), {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import {
   chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync,
   writeFileSync,
@@ -40,6 +40,12 @@ describe("loadOrCreateSecret", () => {
     assert.equal(readFileSync(file, "utf8"), secret + "\n");
     assert.equal(statSync(file).mode & 0o777, 0o600);
     assert.deepEqual(logs, [`Generated a new random secret in ${file} (keep it private; sessions survive restarts)`]);
+  });
+
+  it("creates the data folder for the owner only (0700)", { skip: isWindows }, () => {
+    const dataDir = path.join(dir, "data");
+    loadOrCreateSecret(dataDir, "session-secret", log);
+    assert.equal(statSync(dataDir).mode & 0o777, 0o700);
   });
 
   it("never writes the secret itself into the log", () => {
@@ -125,6 +131,15 @@ describe("loadOrCreateSecret", () => {
     });
   });
 
+  it("refuses a FIFO at the file's path at once, without waiting for a writer", { skip: isWindows }, () => {
+    const file = path.join(dir, "session-secret");
+    execFileSync("mkfifo", [file]);
+    assert.throws(() => loadOrCreateSecret(dir, "session-secret", log), {
+      name: "TypeError",
+      message: `secret file "${file}" is not a regular file: remove it, or set DATA_DIR to another folder`,
+    });
+  });
+
   it("refuses a symbolic link, also a dangling one, and creates nothing where it points", { skip: isWindows }, () => {
     const file = path.join(dir, "session-secret");
     const message = `secret file "${file}" cannot be read (ELOOP): it is a symbolic link, and a secret is read only ` +
@@ -187,6 +202,35 @@ describe("loadOrCreateSecret", () => {
       assert.equal(removed, 2);
       assert.equal(readFileSync(path.join(dir, "session-secret"), "utf8"), `${secret}\n`);
       assert.deepEqual(readdirSync(dir), ["session-secret"]);
+    });
+
+    it("uses the secret of another server that created the file at the same moment, instead of failing the start", (t) => {
+      // Both found no file; the other one's link() came first, so ours fails with EEXIST.
+      const file = path.join(dir, "session-secret");
+      const realLink = fs.linkSync;
+      t.mock.method(fs, "linkSync", (from: string, to: string) => {
+        writeFileSync(to, `${strongA}\n`, { mode: 0o600 });
+        return realLink(from, to);
+      });
+      syncBuiltinESMExports();
+      t.after(() => {
+        t.mock.restoreAll();
+        syncBuiltinESMExports();
+      });
+      assert.equal(loadOrCreateSecret(dir, "session-secret", log), strongA);
+      assert.equal(readFileSync(file, "utf8"), `${strongA}\n`);
+      assert.deepEqual(readdirSync(dir), ["session-secret"]);
+      assert.deepEqual(logs, [], "this server generated nothing");
+    });
+
+    it("warns, naming the file, when a leftover cannot be removed", async () => {
+      const leftoverPath = path.join(dir, leftover(await endedProcessId()));
+      mkdirSync(leftoverPath); // unlink() fails on a folder
+      loadOrCreateSecret(dir, "session-secret", log);
+      const warnings = logs.filter((line) => line.startsWith("Warning:"));
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0]!, /^Warning: could not remove .* \((EISDIR|EPERM)\), a leftover that holds a secret; delete it$/);
+      assert.ok(warnings[0]!.includes(leftoverPath));
     });
 
     it("removes an old one even if its process ID is now a live process's, but keeps a live process's fresh one", () => {

@@ -45,7 +45,7 @@ describe("readServerSettings", () => {
 
   it("refuses a HOST with a port, a scheme, brackets or a path, naming the variable, with examples", () => {
     for (const value of ["localhost:3000", "127.0.0.1:8080", "http://127.0.0.1", "https://example.com/", "[::1]",
-      "example.com/app", "127.0.0.256", "10.1", "-leading-hyphen.example", "two..dots", "a b", "x".repeat(64),
+      "example.com/app", "127.0.0.256", "10.1", "-leading-hyphen.example", "two..dots", "a b", "x".repeat(64), `${"a.".repeat(127)}a` /* 255 characters, over the 253 a name may have */,
       "host\r\nX-Injected: 1"]) {
       assert.throws(() => readServerSettings({ HOST: value }, "01-view-counter"), {
         name: "TypeError",

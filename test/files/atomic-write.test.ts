@@ -66,7 +66,9 @@ describe("writeFileAtomic", () => {
 
   it("fails (EIO) instead of looping when a write makes no progress, and leaves no temporary file", { timeout: 5_000 }, async () => {
     const file = path.join(dir, "users.json");
-    const stuck: AtomicWriteFileSystem = { ...real, write: async () => 0 };
+    // Resolved from a later turn of the event loop, as a real write is: a loop of already-settled
+    // promises would never let the test's timeout fire, and a stuck loop would hang the run instead.
+    const stuck: AtomicWriteFileSystem = { ...real, write: () => new Promise((resolve) => setImmediate(() => resolve(0))) };
     await assert.rejects(writeFileAtomic(file, "data", { fileSystem: stuck }), { code: "EIO" });
     assert.deepEqual(fs.readdirSync(dir), []);
   });
@@ -112,6 +114,22 @@ describe("writeFileAtomic", () => {
     });
   }
 
+  it("with the real file system, flushes the data to disk (fsync) before the rename puts it in place", async (t) => {
+    // Without the fsync, a power cut after the rename can leave an empty file: every account lost.
+    const order: string[] = [];
+    const { fsync, rename } = fs;
+    t.mock.method(fs, "fsync", (fd: number, callback: fs.NoParamCallback) => {
+      order.push("fsync");
+      fsync(fd, callback);
+    });
+    t.mock.method(fs, "rename", (from: fs.PathLike, to: fs.PathLike, callback: fs.NoParamCallback) => {
+      order.push("rename");
+      rename(from, to, callback);
+    });
+    await writeFileAtomic(path.join(dir, "users.json"), "data");
+    assert.deepEqual(order, ["fsync", "rename"]);
+  });
+
   it("fails without writing anything when the directory is gone (its path is now a regular file)", async () => {
     const blocked = path.join(dir, "data");
     fs.writeFileSync(blocked, "");
@@ -150,7 +168,7 @@ describe("isTemporaryFileOf", () => {
     await assert.rejects(writeFileAtomic(file, "data", { fileSystem: crashing }), { code: "EIO" });
     const [leftover] = fs.readdirSync(dir);
     assert.equal(isTemporaryFileOf(file, leftover!), true);
-    for (const other of ["users.json", "users.json.bak", "users.json.xyz.tmp", "other.json.0123456789abcdef.tmp", "users.json.0123456789ABCDEF.tmp"]) {
+    for (const other of ["users.json", "users.json.bak", "users.json.xyz.tmp", "users.json.0123abcd.tmp", "other.json.0123456789abcdef.tmp", "users.json.0123456789ABCDEF.tmp"]) {
       assert.equal(isTemporaryFileOf(file, other), false, other);
     }
   });

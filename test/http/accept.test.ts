@@ -15,6 +15,7 @@ describe("prefersJson", () => {
     ["application/json;q=0", false],
     ["application/json;q=0.5, text/html", false],
     ["application/json, text/html", false], // equal weight: text
+    ["text/plain, application/json;q=0.9", false], // a script that asked for text first
     ["application/json;q=0.9, */*;q=0.1", true],
     ["application/json;q=2", true], // an invalid q is ignored (weight 1)
     ["garbage, ;;, /json", false],

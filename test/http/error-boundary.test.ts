@@ -172,7 +172,9 @@ describe("withErrorBoundary", () => {
     assert.equal(await response.text(), "Try again later");
   });
 
-  it("closes the connection, logged, when even the error response cannot be sent", async () => {
+  // A connection left open would make fetch wait for the server's own timeout (minutes), and a test
+  // without a timeout would then pass late instead of failing.
+  it("closes the connection, logged, when even the error response cannot be sent", { timeout: 5_000 }, async () => {
     await assert.rejects(fetch(`${server.url}/bad-error-header`));
     assert.equal(logged[0]?.message, `Could not send the error response for GET "/bad-error-header"`);
     assert.equal((await fetch(`${server.url}/ok`)).status, 200);
@@ -180,7 +182,7 @@ describe("withErrorBoundary", () => {
 });
 
 describe("withErrorBoundary with a log that throws", () => {
-  it("still never lets the error escape: the connection closes and the server keeps serving", async () => {
+  it("still never lets the error escape: the connection closes and the server keeps serving", { timeout: 5_000 }, async () => {
     let calls = 0;
     const log = () => {
       calls++;

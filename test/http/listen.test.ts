@@ -13,7 +13,24 @@ describe("listen", () => {
     await closeGracefully(server);
   });
 
-  it("rejects when the port is taken", async () => {
+  it("brackets an IPv6 address in the URL, so the URL works (HOST=::1)", async (t) => {
+    const server = http.createServer((_req, res) => res.end("ok"));
+    let url: string;
+    try {
+      url = await listen(server, { port: 0, host: "::1" });
+    } catch (error) {
+      t.skip(`no IPv6 loopback on this machine (${(error as NodeJS.ErrnoException).code})`);
+      return;
+    }
+    try {
+      assert.match(url, /^http:\/\/\[::1\]:[1-9]\d*$/);
+      assert.equal(await (await fetch(url)).text(), "ok");
+    } finally {
+      await closeGracefully(server);
+    }
+  });
+
+  it("rejects when the port is taken", { timeout: 5_000 }, async () => { // a promise that never settles must fail, not hang
     const first = http.createServer();
     const url = await listen(first, { port: 0, host: "127.0.0.1" });
     const second = http.createServer();
@@ -47,7 +64,7 @@ describe("closeGracefully", () => {
       }).on("error", reject);
     });
     await requestArrived;
-    const closed = closeGracefully(server);
+    const closed = closeGracefully(server, { graceMs: keepAliveMs }); // nor may the grace period be what closes it
     answer!();
     assert.equal(await response, "finished");
     await closed; // resolves once the now idle keep-alive connection is closed too

@@ -145,4 +145,10 @@ describe("Router.add", () => {
     });
     assert.doesNotThrow(() => router.add("POST", "/users/:id", "z"));
   });
+
+  it("takes two routes whose paths differ only in case: they match different paths", () => {
+    const router = new Router<string>().add("GET", "/About", "upper").add("GET", "/about", "lower");
+    assert.deepEqual(router.match("GET", "/About"), { kind: "found", handler: "upper", params: Object.create(null) });
+    assert.deepEqual(router.match("GET", "/about"), { kind: "found", handler: "lower", params: Object.create(null) });
+  });
 });

@@ -29,6 +29,7 @@ const traversalAttempts = [
   "%2fetc%2fpasswd",
   "//etc/passwd",
   "escape.txt", // a symlink inside root pointing outside
+  "sibling.txt", // a symlink to a sibling folder whose name starts with the root's ("public-secrets")
   "app.css%00.png",
   "app.css\u0000",
   ".env",
@@ -60,6 +61,9 @@ describe("serveStaticFile", () => {
     fs.writeFileSync(path.join(base, "secret.txt"), "SECRET outside the root");
     fs.symlinkSync(path.join(base, "secret.txt"), path.join(root, "escape.txt"));
     fs.symlinkSync(path.join(root, "app.css"), path.join(root, "alias.css"));
+    fs.mkdirSync(path.join(base, "public-secrets"));
+    fs.writeFileSync(path.join(base, "public-secrets", "secret.txt"), "SECRET in a sibling of the root");
+    fs.symlinkSync(path.join(base, "public-secrets", "secret.txt"), path.join(root, "sibling.txt"));
 
     server = await startServer(
       withErrorBoundary(async (req, res) => {
@@ -125,6 +129,25 @@ describe("serveStaticFile", () => {
     assert.equal(response.status, 304);
     assert.equal(response.headers.get("etag"), etag);
     assert.equal(await response.text(), "");
+  });
+
+  it("answers 304 to If-None-Match: * (any current version)", async () => {
+    const response = await fetch(`${server.url}/static/app.css`, { headers: { "If-None-Match": "*" } });
+    assert.equal(response.status, 304);
+    assert.equal(await response.text(), "");
+  });
+
+  const openDescriptors = () => fs.readdirSync("/proc/self/fd").length;
+  it("closes the file after a HEAD, a 304 and a folder: repeated requests leave no descriptor open", { skip: !fs.existsSync("/proc/self/fd") }, async () => {
+    // The server runs in this process, so its open files are this process's.
+    const etag = (await fetch(`${server.url}/static/app.css`)).headers.get("etag") ?? "";
+    const before = openDescriptors();
+    for (let i = 0; i < 20; i++) {
+      await (await fetch(`${server.url}/static/app.css`, { method: "HEAD" })).text();
+      await (await fetch(`${server.url}/static/app.css`, { headers: { "If-None-Match": etag } })).text();
+      await (await fetch(`${server.url}/static/sub`)).text();
+    }
+    assert.ok(openDescriptors() - before < 10, `${openDescriptors() - before} more descriptors open`);
   });
 
   it("sends Cache-Control: no-cache when maxAgeSeconds is 0", async () => {

@@ -36,6 +36,11 @@ describe("SessionCookie", () => {
     assert.deepEqual(cookie.readId(fakeRequest()), { present: false, verified: null });
   });
 
+  it("reports an overlong value as present (so it gets cleared) and unverified", () => {
+    const reading = sessionCookie().readId(fakeRequest({ cookie: `sid=${"x".repeat(4000)}` }));
+    assert.deepEqual(reading, { present: true, verified: null });
+  });
+
   it("R04: refuses a correctly signed value that isn't one of our IDs (only the secret's holder can make one)", () => {
     const cookie = sessionCookie();
     const id = generateSessionId();
@@ -112,5 +117,11 @@ describe("SessionCookie", () => {
   it("refuses a bad name or domain at start-up, not per request", () => {
     assert.throws(() => sessionCookie({ name: "bad name" }), { name: "TypeError", message: /^cookie "name" is invalid/ });
     assert.throws(() => sessionCookie({ domain: "exa mple.com" }), { name: "TypeError", message: /^cookie "domain" is invalid/ });
+  });
+
+  it("R11: refuses an empty or weak secret list at start-up, not at the first cookie it signs", () => {
+    assert.throws(() => sessionCookie({ secrets: [] }), { name: "TypeError", message: /must list at least one secret/ });
+    assert.throws(() => sessionCookie({ secrets: ["keyboard cat"] }), { name: "TypeError", message: /^secret "secrets\[0\]" is invalid/ });
+    assert.throws(() => sessionCookie({ secrets: [secret, "keyboard cat"] }), { name: "TypeError", message: /^secret "secrets\[1\]" is invalid/ });
   });
 });

@@ -55,6 +55,8 @@ describe("parseUsersFile and serializeUsersFile", () => {
       [record({ passwordHash: undefined }), "users[0].passwordHash must be a string or null"],
       [record({ views: -1 }), "users[0].views must be a whole number of at least 0"],
       [record({ views: "3" }), "users[0].views must be a whole number of at least 0"],
+      [record({ views: 1.5 }), "users[0].views must be a whole number of at least 0"],
+      [record({ createdAtMs: 2 ** 53 }), "users[0].createdAtMs must be a whole number of at least 0"], // past exact integers
       [record({ createdAtMs: null }), "users[0].createdAtMs must be a whole number of at least 0"],
       [
         JSON.stringify({ version: 1, users: [alice, { ...alice, name: "ALICE" }] }),

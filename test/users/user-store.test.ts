@@ -39,6 +39,33 @@ describe("UserStore", () => {
     assert.equal(fs.existsSync(file), false); // nothing written until something changes
   });
 
+  it("creates the data directory for the owner only (0700): it holds the password hashes and their temporary copies", async () => {
+    await UserStore.open(file);
+    assert.equal(fs.statSync(path.dirname(file)).mode & 0o777, 0o700);
+  });
+
+  it("refuses to start when the users file cannot be read (EIO), instead of starting empty and overwriting every account at the next write", async () => {
+    fs.mkdirSync(path.dirname(file));
+    const contents = JSON.stringify({ version: 1, users: [{ name: "Alice", passwordHash: null, views: 2, createdAtMs: 0 }] });
+    fs.writeFileSync(file, contents);
+    const failingRead: UserStoreFileSystem = {
+      ...realUserFs,
+      readFile: async () => {
+        throw Object.assign(new Error("simulated"), { code: "EIO" });
+      },
+    };
+    await assert.rejects(UserStore.open(file, { fileSystem: failingRead }), { code: "EIO" });
+    assert.equal(fs.readFileSync(file, "utf8"), contents);
+  });
+
+  it("finds nobody, without throwing, for a name that isn't a string (a JSON body's number or array)", async () => {
+    const users = await UserStore.open(file);
+    await users.create({ name: "Alice" });
+    for (const name of [undefined, null, 42, ["alice"], { name: "alice" }]) {
+      assert.equal(await users.find(name as unknown as string), null, JSON.stringify(name));
+    }
+  });
+
   it("opens a users file written by an older version (with \"sessionVersion\") and drops that field at the next write", async () => {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const old = { name: "Alice", passwordHash: null, views: 2, sessionVersion: 3, createdAtMs: 0, note: "unknown" };
@@ -173,6 +200,17 @@ describe("UserStore", () => {
       message: `UserStore.update "views" is invalid: must be a whole number of at least 0`,
     });
     assert.equal((await users.find("alice"))?.views, 0);
+  });
+
+  it("rejects a password hash that isn't a string or null, which would stop the next start-up, and writes nothing", async () => {
+    const users = await UserStore.open(file);
+    await users.create({ name: "Alice", passwordHash: "$scrypt$x" });
+    const before = fs.readFileSync(file, "utf8");
+    const message = (method: string) => `UserStore.${method} "passwordHash" is invalid: must be a string or null`;
+    await assert.rejects(users.create({ name: "Bob", passwordHash: 42 as unknown as string }), { name: "TypeError", message: message("create") });
+    await assert.rejects(users.update("alice", { passwordHash: { hash: "x" } as unknown as string }), { name: "TypeError", message: message("update") });
+    assert.equal(fs.readFileSync(file, "utf8"), before);
+    assert.equal((await UserStore.open(file)).size, 1);
   });
 
   it("answers 503 when the data directory becomes unwritable, keeping memory and file as they were", async () => {
