@@ -66,9 +66,16 @@ describe("writeFileAtomic", () => {
 
   it("fails (EIO) instead of looping when a write makes no progress, and leaves no temporary file", { timeout: 5_000 }, async () => {
     const file = path.join(dir, "users.json");
-    // Resolved from a later turn of the event loop, as a real write is: a loop of already-settled
-    // promises would never let the test's timeout fire, and a stuck loop would hang the run instead.
-    const stuck: AtomicWriteFileSystem = { ...real, write: () => new Promise((resolve) => setImmediate(() => resolve(0))) };
+    // Stops a loop that never ends by itself: the timeout alone cannot, as a loop of settled promises
+    // never lets a timer run, so the test would hang instead of failing.
+    let writes = 0;
+    const stuck: AtomicWriteFileSystem = {
+      ...real,
+      write: async () => {
+        if (++writes > 100) throw new Error("still writing after 100 writes that made no progress");
+        return 0;
+      },
+    };
     await assert.rejects(writeFileAtomic(file, "data", { fileSystem: stuck }), { code: "EIO" });
     assert.deepEqual(fs.readdirSync(dir), []);
   });

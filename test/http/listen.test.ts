@@ -30,12 +30,14 @@ describe("listen", () => {
     }
   });
 
-  it("rejects when the port is taken", { timeout: 5_000 }, async () => { // a promise that never settles must fail, not hang
+  // With a timeout, and the first server closed in an after hook: a promise that never settles must
+  // fail the test, not hang the run.
+  it("rejects when the port is taken", { timeout: 5_000 }, async (t) => {
     const first = http.createServer();
     const url = await listen(first, { port: 0, host: "127.0.0.1" });
+    t.after(() => closeGracefully(first));
     const second = http.createServer();
     await assert.rejects(listen(second, { port: Number(new URL(url).port), host: "127.0.0.1" }), { code: "EADDRINUSE" });
-    await closeGracefully(first);
   });
 });
 
