@@ -217,6 +217,13 @@ describe("step 07: forms, hardened", () => {
       await response.text();
     });
 
+    it("sends a session whose account was taken out of users.json to /login, not round in circles on /", async () => {
+      await registerUser(app, app, "alice", password);
+      writeFileSync(join(app.dataDir, "users", "users.json"), JSON.stringify({ version: 1, users: [] }));
+      await app.restart();
+      assert.equal(await home(app), "303 /login");
+    });
+
     it("keeps the query of the page asked for, and sends / itself to plain /login", async () => {
       const withQuery = await app.fetch("/password?from=menu");
       assert.equal(withQuery.headers.get("location"), "/login?returnTo=%2Fpassword%3Ffrom%3Dmenu");
@@ -391,7 +398,8 @@ describe("step 07: forms, hardened", () => {
       const throttled = await fillIn(app, app, "/password", { current: password, password: newPassword, confirm: newPassword });
       assert.equal(throttled.status, 429);
       assert.equal(throttled.headers.get("retry-after"), "1");
-      await throttled.text();
+      // Says to wait, not that the (right) current password is wrong.
+      assert.match(await throttled.text(), /<p class="error" role="alert">Too many failed sign-in attempts\. Try again in 1 second\.<\/p>/);
     });
 
     it("doubles the wait with each further failure", async () => {
@@ -494,6 +502,47 @@ describe("step 07: cookies over HTTPS (R03)", () => {
     const elsewhere = await submitForm(app, "/login", { username: "someone", password: "x" }, { browser: attacker, csrf, headers: from("198.51.100.1") });
     assert.equal(elsewhere.status, 401, "another address is not affected");
     await elsewhere.text();
+  });
+
+  it("ignores X-Forwarded-For unless TRUST_PROXY is set: made-up addresses do not dodge the login throttle", async () => {
+    app = await startStep("07", { env });
+    const failedLogin = async (address: string, username: string) => {
+      const browser = app.newBrowser();
+      const { csrf } = await openForm(app, "/login", browser);
+      const response = await submitForm(app, "/login", { username, password: "wrong password!" },
+        { browser, csrf, headers: { "x-forwarded-for": address } });
+      await response.text();
+      return response.status;
+    };
+    // Five names, five claimed addresses: only the real one, 127.0.0.1, is common to them all.
+    for (let index = 1; index <= 5; index++) assert.equal(await failedLogin(`198.51.100.${index}`, `user${index}`), 401);
+    assert.equal(await failedLogin("198.51.100.99", "someone"), 429);
+  });
+
+  describe("the registration throttle's client address", () => {
+    const registerFrom = async (address: string, username: string) => {
+      const browser = app.newBrowser();
+      const { csrf } = await openForm(app, "/register", browser);
+      const response = await submitForm(app, "/register", { username, password, confirm: password },
+        { browser, csrf, headers: { "x-forwarded-for": address } });
+      await response.text();
+      return response.status;
+    };
+
+    it("ignores X-Forwarded-For unless TRUST_PROXY is set: made-up addresses do not dodge it", async () => {
+      app = await startStep("07", { env });
+      for (let index = 1; index <= 10; index++) assert.equal(await registerFrom(`198.51.100.${index}`, `user${index}`), 303);
+      assert.equal(await registerFrom("198.51.100.99", "user11"), 429);
+    });
+
+    it("counts one IPv6 site (its /56) as one client behind a trusted proxy: its other addresses do not dodge it", async () => {
+      app = await startStep("07", { env: { ...env, TRUST_PROXY: "1" } });
+      for (let index = 1; index <= 10; index++) {
+        assert.equal(await registerFrom(`2001:db8:0:${index.toString(16)}::${index}`, `user${index}`), 303);
+      }
+      assert.equal(await registerFrom("2001:db8:0:ff::1", "user11"), 429);
+      assert.equal(await registerFrom("2001:db8:1::1", "user12"), 303, "another site is not affected");
+    });
   });
 
   it("throttles per username too: guesses from many addresses still lock the account's login", async () => {

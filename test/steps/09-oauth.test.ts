@@ -325,6 +325,17 @@ describe("step 09: sign in with OAuth 2.0", () => {
       assert.equal(await home(oldCookie), "303 /login"); // R06
     });
 
+    it("R25: step 07's POST /logout revokes a provider sign-in's grant too, then ends the session", async () => {
+      await signInWithProvider(app, app);
+      const csrf = await csrfOn(app, app);
+      const response = await submitForm(app, "/logout", {}, { csrf });
+      await response.text();
+      assert.equal(response.status, 303);
+      assert.equal(response.headers.get("location"), "/login");
+      assert.equal((await refreshAtProvider(providerUrl, tokens.refreshTokens[0]!)).body.error, "invalid_grant");
+      assert.equal(await home(app), "303 /login");
+    });
+
     it("R18, R19: signing out needs our own page's CSRF token, and GET /sign-out is 405", async () => {
       await signInWithProvider(app, app);
       const csrf = await csrfOn(app, app);
